@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Pure-Swift SIMD loops need an explicit CPU target, otherwise FMA lowers to libm calls.
+// haswell (AVX2 + FMA) runs on every machine this project targets; OpenBLAS picks its own
+// kernels (AVX-512 where present) at run time.
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+#else
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+#endif
+
+let package = Package(
+    name: "Retain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "retain", targets: ["retain"]),
+        .library(name: "RetainEngine", targets: ["RetainEngine"]),
+        .library(name: "RetainTokenizer", targets: ["RetainTokenizer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libsqlite3-dev).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+
+        // The native Llama-architecture engine: the only target that touches BLAS.
+        .target(name: "RetainEngine", dependencies: ["CBLAS"], swiftSettings: cpuFlags),
+        // Byte-level BPE and chat templates.
+        .target(name: "RetainTokenizer", swiftSettings: cpuFlags),
+
+        .executableTarget(
+            name: "retain",
+            dependencies: [
+                "RetainEngine", "RetainTokenizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: cpuFlags),
+
+        .testTarget(name: "RetainEngineTests", dependencies: ["RetainEngine"],
+                    resources: [.copy("Fixtures")], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainTokenizerTests", dependencies: ["RetainTokenizer"], swiftSettings: cpuFlags),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Hyperparameters of a Llama-architecture decoder.
+///
+/// Dimension legend used across the engine (after llm.c):
+/// - `B` batch, `T` time (sequence position), `R` rows = total tokens in a step,
+/// - `C` model width (`dModel`), `H` query heads, `K` key/value heads, `D` head width = C / H,
+/// - `F` SwiGLU hidden width, `V` vocabulary, `L` layers.
+public struct ModelConfig: Codable, Hashable, Sendable {
+    /// Tokens in the vocabulary; 1024 is enough for a byte-level BPE over the built-in world.
+    public var vocabSize: Int = 1024
+    /// Residual stream width; 128 trains in minutes on two cores.
+    public var dModel: Int = 128
+    /// Transformer blocks; 4 gives depth for composition without slowing steps much.
+    public var nLayers: Int = 4
+    /// Query heads; 8 heads of width 16 keep per-head attention cheap.
+    public var nHeads: Int = 8
+    /// Key/value heads (grouped-query attention when smaller than `nHeads`); equal means plain MHA.
+    public var nKVHeads: Int = 8
+    /// SwiGLU hidden width; about 8/3 · dModel keeps parameters equal to a 4× GELU MLP.
+    public var ffnHidden: Int = 384
+    /// Longest sequence the model is trained and sampled at; bounds the KV cache.
+    public var maxSeqLen: Int = 128
+    /// RoPE base frequency; 10000 is the Llama default and ample for short contexts.
+    public var ropeTheta: Float = 10_000
+    /// RMSNorm epsilon; 1e-5 as in Llama, keeps rsqrt finite for zero rows.
+    public var normEps: Float = 1e-5
+    /// Share the embedding matrix with the LM head; off by default (Llama-3 style untied head).
+    public var tiedEmbeddings: Bool = false
+    /// Standard deviation of the normal initialisation of matrices (GPT-2 / nanoGPT value).
+    public var initStd: Float = 0.02
+
+    public init() {}
+
+    public init(vocabSize: Int = 1024, dModel: Int = 128, nLayers: Int = 4, nHeads: Int = 8,
+                nKVHeads: Int? = nil, ffnHidden: Int = 384, maxSeqLen: Int = 128,
+                ropeTheta: Float = 10_000, normEps: Float = 1e-5, tiedEmbeddings: Bool = false,
+                initStd: Float = 0.02) {
+        self.vocabSize = vocabSize
+        self.dModel = dModel
+        self.nLayers = nLayers
+        self.nHeads = nHeads
+        self.nKVHeads = nKVHeads ?? nHeads
+        self.ffnHidden = ffnHidden
+        self.maxSeqLen = maxSeqLen
+        self.ropeTheta = ropeTheta
+        self.normEps = normEps
+        self.tiedEmbeddings = tiedEmbeddings
+        self.initStd = initStd
+    }
+
+    /// Width of one attention head (`D`).
+    public var headDim: Int { dModel / nHeads }
+    /// Width of the key and value projections (`K · D`).
+    public var kvDim: Int { nKVHeads * headDim }
+
+    /// Checks every field and throws a `ModelConfigError` naming the first bad one.
+    public func validate() throws {
+        func fail(_ field: String, _ value: Any, _ expected: String) -> ModelConfigError {
+            ModelConfigError(field: field, value: "\(value)", expected: expected)
+        }
+        if vocabSize < 2 { throw fail("vocabSize", vocabSize, "an integer >= 2") }
+        if dModel < 1 { throw fail("dModel", dModel, "a positive integer") }
+        if nLayers < 1 { throw fail("nLayers", nLayers, "a positive integer") }
+        if nHeads < 1 { throw fail("nHeads", nHeads, "a positive integer") }
+        if dModel % nHeads != 0 {
+            throw fail("nHeads", nHeads, "a divisor of dModel (\(dModel))")
+        }
+        if headDim % 2 != 0 {
+            throw fail("nHeads", nHeads, "a value making dModel / nHeads even, since RoPE rotates pairs (head width is \(headDim))")
+        }
+        if nKVHeads < 1 || nHeads % nKVHeads != 0 {
+            throw fail("nKVHeads", nKVHeads, "a positive divisor of nHeads (\(nHeads))")
+        }
+        if ffnHidden < 1 { throw fail("ffnHidden", ffnHidden, "a positive integer") }
+        if maxSeqLen < 1 { throw fail("maxSeqLen", maxSeqLen, "a positive integer") }
+        if !(ropeTheta > 1) || !ropeTheta.isFinite { throw fail("ropeTheta", ropeTheta, "a finite number > 1") }
+        if !(normEps > 0) || !normEps.isFinite { throw fail("normEps", normEps, "a finite number > 0") }
+        if !(initStd > 0) || !initStd.isFinite { throw fail("initStd", initStd, "a finite number > 0") }
+    }
+}
+
+/// A configuration field holds a value the engine cannot use.
+public struct ModelConfigError: Error, CustomStringConvertible, Equatable {
+    public var field: String
+    public var value: String
+    public var expected: String
+    public var description: String { "invalid model config: \(field) = \(value); expected \(expected)" }
+}

@@ -1,0 +1,1 @@
+// Filled in by the tokenizer work (byte-level BPE, special tokens, chat templates).
