@@ -1,0 +1,80 @@
+import Foundation
+
+// RMSNorm: y = x / sqrt(mean(x²) + eps) · w, row by row over [R, C].
+
+/// Writes y[R, C] and the per-row reciprocal RMS `rstd[R]` (kept for the backward pass).
+func rmsnormForward(_ y: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
+                    _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, rows: Int, dim C: Int, eps: Float) {
+    parallelChunks(rows, minPerChunk: 16) { _, range in
+        for r in range {
+            let xr = x + r * C, yr = y + r * C
+            let ss = sumOfSquares(xr, C)
+            let s = 1 / (ss / Float(C) + eps).squareRoot()
+            rstd[r] = s
+            for i in 0..<C { yr[i] = xr[i] * s * w[i] }
+        }
+    }
+}
+
+/// dx[R, C] (+)= ∂L/∂x and dw[C] += ∂L/∂w, given dy, the forward input x and rstd.
+///   x̂ = x·rstd,  dx = rstd · (dy·w − x̂ · mean(dy·w·x̂)),  dw = Σ_rows dy·x̂
+func rmsnormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>,
+                     _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                     _ rstd: UnsafePointer<Float>, rows: Int, dim C: Int, accumulate: Bool) {
+    let chunks = max(1, min(EngineThreads.count, rows / 16))
+    let partial = FloatBuffer(count: chunks * C)
+    parallelChunks(rows, minPerChunk: 16) { chunk, range in
+        let pw = partial.pointer + chunk * C
+        for r in range {
+            let xr = x + r * C, dyr = dy + r * C, dxr = dx + r * C
+            let s = rstd[r]
+            var dot: Float = 0
+            for i in 0..<C {
+                let xhat = xr[i] * s
+                let g = dyr[i] * w[i]
+                dot += g * xhat
+                pw[i] += dyr[i] * xhat
+            }
+            let m = dot / Float(C)
+            if accumulate {
+                for i in 0..<C { dxr[i] += s * (dyr[i] * w[i] - xr[i] * s * m) }
+            } else {
+                for i in 0..<C { dxr[i] = s * (dyr[i] * w[i] - xr[i] * s * m) }
+            }
+        }
+    }
+    for c in 0..<chunks {
+        let pw = partial.pointer + c * C
+        for i in 0..<C { dw[i] += pw[i] }
+    }
+}
+
+/// Σ x[i]² with eight independent accumulators (vectorises; the order is fixed).
+@inline(__always)
+func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        acc += v * v
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += x[i] * x[i]; i += 1 }
+    return s
+}
+
+/// Σ a[i]·b[i] with eight independent accumulators.
+@inline(__always)
+func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n {
+        acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}

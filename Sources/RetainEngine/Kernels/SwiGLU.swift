@@ -1,0 +1,53 @@
+import Foundation
+
+// SwiGLU: a = silu(g) · u, where gu[R, 2F] holds g in columns [0, F) and u in [F, 2F).
+
+@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
+
+func swigluForward(_ a: UnsafeMutablePointer<Float>, _ gu: UnsafePointer<Float>, rows: Int, hidden F: Int) {
+    parallelChunks(rows, minPerChunk: 16) { _, range in
+        for r in range {
+            let g = gu + r * 2 * F, u = g + F, ar = a + r * F
+            for i in 0..<F {
+                let x = g[i]
+                ar[i] = x * sigmoid(x) * u[i]
+            }
+        }
+    }
+}
+
+/// dgu[R, 2F] = (∂L/∂g, ∂L/∂u) given da[R, F].
+///   ∂a/∂g = u · σ(g) · (1 + g · (1 − σ(g))),  ∂a/∂u = g · σ(g)
+func swigluBackward(_ dgu: UnsafeMutablePointer<Float>, _ da: UnsafePointer<Float>, _ gu: UnsafePointer<Float>,
+                    rows: Int, hidden F: Int) {
+    parallelChunks(rows, minPerChunk: 16) { _, range in
+        for r in range {
+            let g = gu + r * 2 * F, u = g + F, dar = da + r * F
+            let dg = dgu + r * 2 * F, du = dg + F
+            for i in 0..<F {
+                let x = g[i]
+                let s = sigmoid(x)
+                dg[i] = dar[i] * u[i] * s * (1 + x * (1 - s))
+                du[i] = dar[i] * x * s
+            }
+        }
+    }
+}
+
+/// e^x accurate to a few ulp, written so loops over it vectorise (libm's expf does not inline).
+/// Range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 polynomial for e^r.
+@inline(__always)
+func fastExp(_ x: Float) -> Float {
+    let clamped = min(max(x, -87.3), 88.0)
+    let n = (clamped * 1.442695040888963).rounded(.toNearestOrEven)
+    let r = clamped - n * 0.693145751953125 - n * 1.428606765330187e-06
+    var p: Float = 1.0 / 720
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r + 1
+    p = p * r + 1
+    let bits = UInt32(bitPattern: Int32(n) &+ 127) << 23
+    return p * Float(bitPattern: bits)
+}

@@ -1,0 +1,39 @@
+import CBLAS
+import Foundation
+
+/// Thread settings for the engine: both OpenBLAS and the engine's own kernels use `threads`.
+///
+/// Work is always split into exactly `threads` contiguous chunks, and reductions combine
+/// per-chunk partials in chunk order, so results depend on the thread count but never on
+/// scheduling: the same seed and thread count give bit-identical results.
+public enum EngineThreads {
+    nonisolated(unsafe) private static var current = 1
+
+    /// Threads used by kernels and OpenBLAS.
+    public static var count: Int { current }
+
+    /// Sets the thread count for OpenBLAS and the engine's kernels (clamped to at least 1).
+    public static func set(_ n: Int) {
+        current = max(1, n)
+        openblas_set_num_threads(Int32(current))
+    }
+
+    /// The number of cores available to this process.
+    public static var available: Int { ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// Runs `body` over `count` items split into `EngineThreads.count` contiguous chunks
+/// (fewer when `count` is small). `body` receives the chunk index and its range.
+@inline(__always)
+func parallelChunks(_ count: Int, minPerChunk: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+    let chunks = max(1, min(EngineThreads.count, count / max(minPerChunk, 1)))
+    if chunks == 1 {
+        body(0, 0..<count)
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let lo = count * c / chunks
+        let hi = count * (c + 1) / chunks
+        body(c, lo..<hi)
+    }
+}
