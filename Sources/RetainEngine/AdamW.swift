@@ -38,6 +38,10 @@ public final class AdamW {
     /// learning rate `lr`. Returns the gradient norm before clipping.
     @discardableResult
     public func update(_ model: LlamaModel, lr: Float) -> Float {
+        KernelProfiler.measure(.optimizer) { applyUpdate(model, lr: lr) }
+    }
+
+    private func applyUpdate(_ model: LlamaModel, lr: Float) -> Float {
         let g = model.gradients.pointer, p = model.parameters.pointer
         let norm = globalNorm(g, model.parameterCount)
         let clipScale: Float = (config.gradClip > 0 && norm > config.gradClip) ? config.gradClip / norm : 1

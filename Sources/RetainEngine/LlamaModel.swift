@@ -67,8 +67,10 @@ public final class LlamaModel: @unchecked Sendable {
         let ws = workspaceFor(batch)
         ws.load(batch)
         forward(ws)
-        let loss = crossEntropy(dlogits: ws.dlogits, logits: ws.logits, targets: ws.targets, weights: ws.weights,
-                                rows: ws.rows, vocab: config.vocabSize)
+        let loss = KernelProfiler.measure(.crossEntropy) {
+            crossEntropy(dlogits: ws.dlogits, logits: ws.logits, targets: ws.targets, weights: ws.weights,
+                         rows: ws.rows, vocab: config.vocabSize)
+        }
         backward(ws)
         return loss
     }
@@ -91,26 +93,26 @@ public final class LlamaModel: @unchecked Sendable {
         let c = config, R = ws.rows, C = c.dModel, F = c.ffnHidden
         let QKV = (c.nHeads + 2 * c.nKVHeads) * c.headDim
         let P = UnsafePointer(parameters.pointer)
-        embeddingForward(ws.residual(0), P + layout.embedding, ws.tokens, rows: R, dim: C)
+        KernelProfiler.measure(.embedding) { embeddingForward(ws.residual(0), P + layout.embedding, ws.tokens, rows: R, dim: C) }
         for (l, blk) in layout.blocks.enumerated() {
             let a = ws.layer(l)
             let x = ws.residual(l)
-            rmsnormForward(a.h1, a.rstd1, x, P + blk.attnNorm, rows: R, dim: C, eps: c.normEps)
-            matmulForward(a.qkv, a.h1, P + blk.wqkv, rows: R, inDim: C, outDim: QKV)
-            rope.apply(a.qkv, rows: R, stride: QKV, heads: c.nHeads + c.nKVHeads, positions: ws.positions, inverse: false)
-            attentionForward(a.attOut, a.probs, a.qkv, ws.attention)
+            KernelProfiler.measure(.rmsnorm) { rmsnormForward(a.h1, a.rstd1, x, P + blk.attnNorm, rows: R, dim: C, eps: c.normEps) }
+            KernelProfiler.measure(.gemm) { matmulForward(a.qkv, a.h1, P + blk.wqkv, rows: R, inDim: C, outDim: QKV) }
+            KernelProfiler.measure(.rope) { rope.apply(a.qkv, rows: R, stride: QKV, heads: c.nHeads + c.nKVHeads, positions: ws.positions, inverse: false) }
+            KernelProfiler.measure(.attention) { attentionForward(a.attOut, a.probs, a.qkv, ws.attention) }
             // mid = x + attOut · Woᵀ
-            a.mid.update(from: x, count: R * C)
-            matmulForward(a.mid, a.attOut, P + blk.wo, rows: R, inDim: C, outDim: C, accumulate: true)
-            rmsnormForward(a.h2, a.rstd2, a.mid, P + blk.mlpNorm, rows: R, dim: C, eps: c.normEps)
-            matmulForward(a.gu, a.h2, P + blk.wGateUp, rows: R, inDim: C, outDim: 2 * F)
-            swigluForward(a.act, a.gu, rows: R, hidden: F)
+            KernelProfiler.measure(.residual) { a.mid.update(from: x, count: R * C) }
+            KernelProfiler.measure(.gemm) { matmulForward(a.mid, a.attOut, P + blk.wo, rows: R, inDim: C, outDim: C, accumulate: true) }
+            KernelProfiler.measure(.rmsnorm) { rmsnormForward(a.h2, a.rstd2, a.mid, P + blk.mlpNorm, rows: R, dim: C, eps: c.normEps) }
+            KernelProfiler.measure(.gemm) { matmulForward(a.gu, a.h2, P + blk.wGateUp, rows: R, inDim: C, outDim: 2 * F) }
+            KernelProfiler.measure(.swiglu) { swigluForward(a.act, a.gu, rows: R, hidden: F) }
             let next = ws.residual(l + 1)
-            next.update(from: a.mid, count: R * C)
-            matmulForward(next, a.act, P + blk.wDown, rows: R, inDim: F, outDim: C, accumulate: true)
+            KernelProfiler.measure(.residual) { next.update(from: a.mid, count: R * C) }
+            KernelProfiler.measure(.gemm) { matmulForward(next, a.act, P + blk.wDown, rows: R, inDim: F, outDim: C, accumulate: true) }
         }
-        rmsnormForward(ws.hFinal, ws.rstdFinal, ws.residual(c.nLayers), P + layout.finalNorm, rows: R, dim: C, eps: c.normEps)
-        matmulForward(ws.logits, ws.hFinal, P + layout.lmHead, rows: R, inDim: C, outDim: c.vocabSize)
+        KernelProfiler.measure(.rmsnorm) { rmsnormForward(ws.hFinal, ws.rstdFinal, ws.residual(c.nLayers), P + layout.finalNorm, rows: R, dim: C, eps: c.normEps) }
+        KernelProfiler.measure(.gemm) { matmulForward(ws.logits, ws.hFinal, P + layout.lmHead, rows: R, inDim: C, outDim: c.vocabSize) }
     }
 
     private func backward(_ ws: TrainingWorkspace) {
@@ -118,28 +120,32 @@ public final class LlamaModel: @unchecked Sendable {
         let QKV = (c.nHeads + 2 * c.nKVHeads) * c.headDim
         let P = UnsafePointer(parameters.pointer)
         let G = gradients.pointer
-        gradients.zero()
+        KernelProfiler.measure(.optimizer) { gradients.zero() }
         let dres = ws.dResidual
         // LM head and final norm.
-        matmulBackward(dx: ws.dH, dw: G + layout.lmHead, dy: ws.dlogits, x: ws.hFinal, w: P + layout.lmHead,
-                       rows: R, inDim: C, outDim: c.vocabSize)
-        rmsnormBackward(dres, G + layout.finalNorm, ws.dH, ws.residual(c.nLayers), P + layout.finalNorm, ws.rstdFinal,
-                        rows: R, dim: C, accumulate: false)
+        KernelProfiler.measure(.gemm) {
+            matmulBackward(dx: ws.dH, dw: G + layout.lmHead, dy: ws.dlogits, x: ws.hFinal, w: P + layout.lmHead,
+                           rows: R, inDim: C, outDim: c.vocabSize)
+        }
+        KernelProfiler.measure(.rmsnorm) {
+            rmsnormBackward(dres, G + layout.finalNorm, ws.dH, ws.residual(c.nLayers), P + layout.finalNorm, ws.rstdFinal,
+                            rows: R, dim: C, accumulate: false)
+        }
         for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
             let blk = layout.blocks[l], a = ws.layer(l)
             // MLP: next = mid + act · Wdᵀ
-            matmulBackward(dx: ws.dAct, dw: G + blk.wDown, dy: dres, x: a.act, w: P + blk.wDown, rows: R, inDim: F, outDim: C)
-            swigluBackward(ws.dGU, ws.dAct, a.gu, rows: R, hidden: F)
-            matmulBackward(dx: ws.dH, dw: G + blk.wGateUp, dy: ws.dGU, x: a.h2, w: P + blk.wGateUp, rows: R, inDim: C, outDim: 2 * F)
-            rmsnormBackward(dres, G + blk.mlpNorm, ws.dH, a.mid, P + blk.mlpNorm, a.rstd2, rows: R, dim: C, accumulate: true)
+            KernelProfiler.measure(.gemm) { matmulBackward(dx: ws.dAct, dw: G + blk.wDown, dy: dres, x: a.act, w: P + blk.wDown, rows: R, inDim: F, outDim: C) }
+            KernelProfiler.measure(.swiglu) { swigluBackward(ws.dGU, ws.dAct, a.gu, rows: R, hidden: F) }
+            KernelProfiler.measure(.gemm) { matmulBackward(dx: ws.dH, dw: G + blk.wGateUp, dy: ws.dGU, x: a.h2, w: P + blk.wGateUp, rows: R, inDim: C, outDim: 2 * F) }
+            KernelProfiler.measure(.rmsnorm) { rmsnormBackward(dres, G + blk.mlpNorm, ws.dH, a.mid, P + blk.mlpNorm, a.rstd2, rows: R, dim: C, accumulate: true) }
             // Attention: mid = x + attOut · Woᵀ
-            matmulBackward(dx: ws.dAttOut, dw: G + blk.wo, dy: dres, x: a.attOut, w: P + blk.wo, rows: R, inDim: C, outDim: C)
-            attentionBackward(ws.dQKV, ws.dAttOut, a.probs, a.qkv, ws.attention)
-            rope.apply(ws.dQKV, rows: R, stride: QKV, heads: c.nHeads + c.nKVHeads, positions: ws.positions, inverse: true)
-            matmulBackward(dx: ws.dH, dw: G + blk.wqkv, dy: ws.dQKV, x: a.h1, w: P + blk.wqkv, rows: R, inDim: C, outDim: QKV)
-            rmsnormBackward(dres, G + blk.attnNorm, ws.dH, ws.residual(l), P + blk.attnNorm, a.rstd1, rows: R, dim: C, accumulate: true)
+            KernelProfiler.measure(.gemm) { matmulBackward(dx: ws.dAttOut, dw: G + blk.wo, dy: dres, x: a.attOut, w: P + blk.wo, rows: R, inDim: C, outDim: C) }
+            KernelProfiler.measure(.attention) { attentionBackward(ws.dQKV, ws.dAttOut, a.probs, a.qkv, ws.attention) }
+            KernelProfiler.measure(.rope) { rope.apply(ws.dQKV, rows: R, stride: QKV, heads: c.nHeads + c.nKVHeads, positions: ws.positions, inverse: true) }
+            KernelProfiler.measure(.gemm) { matmulBackward(dx: ws.dH, dw: G + blk.wqkv, dy: ws.dQKV, x: a.h1, w: P + blk.wqkv, rows: R, inDim: C, outDim: QKV) }
+            KernelProfiler.measure(.rmsnorm) { rmsnormBackward(dres, G + blk.attnNorm, ws.dH, ws.residual(l), P + blk.attnNorm, a.rstd1, rows: R, dim: C, accumulate: true) }
         }
-        embeddingBackward(G + layout.embedding, dres, ws.tokens, rows: R, dim: C)
+        KernelProfiler.measure(.embedding) { embeddingBackward(G + layout.embedding, dres, ws.tokens, rows: R, dim: C) }
     }
 }
 

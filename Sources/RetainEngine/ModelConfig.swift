@@ -80,6 +80,44 @@ public struct ModelConfig: Codable, Hashable, Sendable {
     }
 }
 
+extension ModelConfig {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case vocabSize, dModel, nLayers, nHeads, nKVHeads, ffnHidden, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, initStd
+    }
+
+    /// Decodes a config in which every field is optional (missing fields take their defaults);
+    /// unknown keys are rejected so that a misspelt field does not silently fall back to a default.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            throw ModelConfigError(field: unknown, value: "(present)",
+                                   expected: "one of " + CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var cfg = ModelConfig()
+        cfg.vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? cfg.vocabSize
+        cfg.dModel = try c.decodeIfPresent(Int.self, forKey: .dModel) ?? cfg.dModel
+        cfg.nLayers = try c.decodeIfPresent(Int.self, forKey: .nLayers) ?? cfg.nLayers
+        cfg.nHeads = try c.decodeIfPresent(Int.self, forKey: .nHeads) ?? cfg.nHeads
+        cfg.nKVHeads = try c.decodeIfPresent(Int.self, forKey: .nKVHeads) ?? cfg.nHeads
+        cfg.ffnHidden = try c.decodeIfPresent(Int.self, forKey: .ffnHidden) ?? cfg.ffnHidden
+        cfg.maxSeqLen = try c.decodeIfPresent(Int.self, forKey: .maxSeqLen) ?? cfg.maxSeqLen
+        cfg.ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? cfg.ropeTheta
+        cfg.normEps = try c.decodeIfPresent(Float.self, forKey: .normEps) ?? cfg.normEps
+        cfg.tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? cfg.tiedEmbeddings
+        cfg.initStd = try c.decodeIfPresent(Float.self, forKey: .initStd) ?? cfg.initStd
+        self = cfg
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
 /// A configuration field holds a value the engine cannot use.
 public struct ModelConfigError: Error, CustomStringConvertible, Equatable {
     public var field: String

@@ -37,3 +37,14 @@ func parallelChunks(_ count: Int, minPerChunk: Int = 1, _ body: (Int, Range<Int>
         body(c, lo..<hi)
     }
 }
+
+/// Runs `body` with OpenBLAS limited to one thread, for code that calls small GEMMs from
+/// several engine threads at once; restores the engine's thread count afterwards.
+@inline(__always)
+func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
+    let n = EngineThreads.count
+    if n == 1 { return body() }
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(Int32(n)) }
+    return body()
+}

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// Shapes of causal grouped-query attention over a [B, T] batch.
@@ -12,37 +13,34 @@ struct AttentionShape {
 }
 
 /// out[B·T, H·D] = softmax(q kᵀ · scale, causal) v, storing the probabilities in probs[B, H, T, T]
-/// (entries above the diagonal are left untouched and never read).
+/// (zero above the diagonal).
+///
+/// Each (batch, kv-head) item runs its small GEMMs through single-threaded OpenBLAS, and the items
+/// are spread over the engine's threads: many small products parallelise better that way than
+/// each one multithreaded inside OpenBLAS.
 func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
                       _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
-    let stride = s.qkvStride, scale = s.scale
-    parallelChunks(s.B * K, minPerChunk: 1) { _, range in
-        let kT = UnsafeMutablePointer<Float>.allocate(capacity: D * T)   // kᵀ [D, T] of one kv head
-        defer { kT.deallocate() }
-        for item in range {
-            let b = item / K, kvh = item % K
-            let base = qkv + b * T * stride
-            let kOff = H * D + kvh * D, vOff = (H + K) * D + kvh * D
-            for j in 0..<T { for d in 0..<D { kT[d * T + j] = base[j * stride + kOff + d] } }
-            for h in kvh * s.groupSize..<(kvh + 1) * s.groupSize {
-                for t in 0..<T {
-                    let q = base + t * stride + h * D
-                    let p = probs + ((b * H + h) * T + t) * T
-                    let n = t + 1
-                    // scores p[j] = q · k_j
-                    for j in 0..<n { p[j] = 0 }
-                    for d in 0..<D {
-                        let qd = q[d] * scale, kd = kT + d * T
-                        for j in 0..<n { p[j] += qd * kd[j] }
+    let stride = Int32(s.qkvStride), T32 = Int32(T), D32 = Int32(D)
+    withSingleThreadedBLAS {
+        parallelChunks(s.B * K) { _, range in
+            for item in range {
+                let b = item / K, kvh = item % K
+                let base = qkv + b * T * s.qkvStride
+                let k = base + (H + kvh) * D, v = base + (H + K + kvh) * D
+                for h in kvh * s.groupSize..<(kvh + 1) * s.groupSize {
+                    let q = base + h * D
+                    let p = probs + (b * H + h) * T * T
+                    // p = q kᵀ · scale, then a causal softmax per row.
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T32, T32, D32, s.scale,
+                                q, stride, k, stride, 0, p, T32)
+                    for t in 0..<T {
+                        let row = p + t * T
+                        softmaxInPlace(row, t + 1)
+                        (row + t + 1).update(repeating: 0, count: T - t - 1)
                     }
-                    softmaxInPlace(p, n)
-                    let o = out + (b * T + t) * s.outStride + h * D
-                    for d in 0..<D { o[d] = 0 }
-                    for j in 0..<n {
-                        let pj = p[j], v = base + j * stride + vOff
-                        for d in 0..<D { o[d] += pj * v[d] }
-                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T32, D32, T32, 1,
+                                p, T32, v, stride, 0, out + b * T * s.outStride + h * D, Int32(s.outStride))
                 }
             }
         }
@@ -53,56 +51,40 @@ func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutable
 func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                        _ probs: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
-    let stride = s.qkvStride, scale = s.scale
-    parallelChunks(s.B * K, minPerChunk: 1) { _, range in
-        let vT = UnsafeMutablePointer<Float>.allocate(capacity: D * T)    // vᵀ [D, T]
-        let dK = UnsafeMutablePointer<Float>.allocate(capacity: T * D)
-        let dV = UnsafeMutablePointer<Float>.allocate(capacity: T * D)
-        let dp = UnsafeMutablePointer<Float>.allocate(capacity: T)
-        defer { vT.deallocate(); dK.deallocate(); dV.deallocate(); dp.deallocate() }
-        for item in range {
-            let b = item / K, kvh = item % K
-            let base = qkv + b * T * stride
-            let dbase = dqkv + b * T * stride
-            let kOff = H * D + kvh * D, vOff = (H + K) * D + kvh * D
-            for j in 0..<T { for d in 0..<D { vT[d * T + j] = base[j * stride + vOff + d] } }
-            dK.update(repeating: 0, count: T * D)
-            dV.update(repeating: 0, count: T * D)
-            for h in kvh * s.groupSize..<(kvh + 1) * s.groupSize {
-                for t in 0..<T {
-                    let p = probs + ((b * H + h) * T + t) * T
-                    let dO = dout + (b * T + t) * s.outStride + h * D
-                    let q = base + t * stride + h * D
-                    let n = t + 1
-                    // dp[j] = dO · v_j ; dV_j += p_j dO
-                    for j in 0..<n { dp[j] = 0 }
-                    for d in 0..<D {
-                        let g = dO[d], vd = vT + d * T
-                        for j in 0..<n { dp[j] += g * vd[j] }
+    let stride = Int32(s.qkvStride), T32 = Int32(T), D32 = Int32(D), outStride = Int32(s.outStride)
+    withSingleThreadedBLAS {
+        parallelChunks(s.B * K) { _, range in
+            let ds = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
+            defer { ds.deallocate() }
+            for item in range {
+                let b = item / K, kvh = item % K
+                let base = qkv + b * T * s.qkvStride, dbase = dqkv + b * T * s.qkvStride
+                let k = base + (H + kvh) * D, v = base + (H + K + kvh) * D
+                let dk = dbase + (H + kvh) * D, dv = dbase + (H + K + kvh) * D
+                for h in kvh * s.groupSize..<(kvh + 1) * s.groupSize {
+                    let first = h == kvh * s.groupSize
+                    let p = probs + (b * H + h) * T * T
+                    let dO = dout + b * T * s.outStride + h * D
+                    let q = base + h * D
+                    // dV (+)= pᵀ dO
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T32, D32, T32, 1,
+                                p, T32, dO, outStride, first ? 0 : 1, dv, stride)
+                    // dP = dO vᵀ, then dS = p ∘ (dP − Σ_j p dP) · scale (causal rows)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T32, T32, D32, 1,
+                                dO, outStride, v, stride, 0, ds, T32)
+                    for t in 0..<T {
+                        let pr = p + t * T, dr = ds + t * T
+                        let n = t + 1
+                        let dot = dotProduct(pr, dr, n)
+                        for j in 0..<n { dr[j] = pr[j] * (dr[j] - dot) * s.scale }
+                        (dr + n).update(repeating: 0, count: T - n)
                     }
-                    for j in 0..<n {
-                        let pj = p[j], dv = dV + j * D
-                        for d in 0..<D { dv[d] += pj * dO[d] }
-                    }
-                    // ds_j = p_j (dp_j − Σ_i p_i dp_i) · scale
-                    var dot: Float = 0
-                    for j in 0..<n { dot += p[j] * dp[j] }
-                    for j in 0..<n { dp[j] = p[j] * (dp[j] - dot) * scale }
-                    // dq_t = Σ_j ds_j k_j ; dk_j += ds_j q_t
-                    let dq = dbase + t * stride + h * D
-                    for d in 0..<D { dq[d] = 0 }
-                    for j in 0..<n {
-                        let ds = dp[j], k = base + j * stride + kOff, dk = dK + j * D
-                        for d in 0..<D {
-                            dq[d] += ds * k[d]
-                            dk[d] += ds * q[d]
-                        }
-                    }
+                    // dQ = dS k ; dK (+)= dSᵀ q
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T32, D32, T32, 1,
+                                ds, T32, k, stride, 0, dbase + h * D, stride)
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T32, D32, T32, 1,
+                                ds, T32, q, stride, first ? 0 : 1, dk, stride)
                 }
-            }
-            for j in 0..<T {
-                (dbase + j * stride + kOff).update(from: dK + j * D, count: D)
-                (dbase + j * stride + vOff).update(from: dV + j * D, count: D)
             }
         }
     }
@@ -111,10 +93,8 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointe
 /// Numerically stable softmax of x[0..<n] in place.
 @inline(__always)
 func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
-    var m = -Float.infinity
-    for j in 0..<n { m = max(m, x[j]) }
-    var sum: Float = 0
-    for j in 0..<n { let e = fastExp(x[j] - m); x[j] = e; sum += e }
-    let inv = 1 / sum
+    let m = maxValue(x, n)
+    expShifted(x, x, n, shift: m)
+    let inv = 1 / sum(x, n)
     for j in 0..<n { x[j] *= inv }
 }

@@ -15,6 +15,8 @@ func crossEntropy(dlogits: UnsafeMutablePointer<Float>?, logits: UnsafePointer<F
     partial.withUnsafeMutableBufferPointer { pp in
         let pp = pp.baseAddress!
         parallelChunks(rows, minPerChunk: 8) { chunk, range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: V)
+            defer { scratch.deallocate() }
             var acc: Double = 0
             for r in range {
                 let lr = logits + r * V
@@ -23,19 +25,17 @@ func crossEntropy(dlogits: UnsafeMutablePointer<Float>?, logits: UnsafePointer<F
                     if let dlogits { (dlogits + r * V).update(repeating: 0, count: V) }
                     continue
                 }
-                var m = -Float.infinity
-                for i in 0..<V { m = max(m, lr[i]) }
-                var sum: Float = 0
-                if let dlogits {
-                    let dr = dlogits + r * V
-                    for i in 0..<V { let e = fastExp(lr[i] - m); dr[i] = e; sum += e }
-                    let scale = w * invW / sum
-                    for i in 0..<V { dr[i] *= scale }
-                    dr[Int(targets[r])] -= w * invW
-                } else {
-                    for i in 0..<V { sum += fastExp(lr[i] - m) }
+                let m = maxValue(lr, V)
+                // Exponentials go to the gradient row, or to a scratch row when there is none.
+                let e = dlogits.map { $0 + r * V } ?? scratch
+                expShifted(e, lr, V, shift: m)
+                let total = sum(e, V)
+                if dlogits != nil {
+                    let scale = w * invW / total
+                    for i in 0..<V { e[i] *= scale }
+                    e[Int(targets[r])] -= w * invW
                 }
-                let lse = m + Foundation.log(sum)
+                let lse = m + Foundation.log(total)
                 acc += Double(w) * Double(lse - lr[Int(targets[r])])
             }
             pp[chunk] = acc

@@ -48,33 +48,3 @@ func rmsnormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePoint
         for i in 0..<C { dw[i] += pw[i] }
     }
 }
-
-/// Σ x[i]² with eight independent accumulators (vectorises; the order is fixed).
-@inline(__always)
-func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>(repeating: 0)
-    var i = 0
-    while i + 8 <= n {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        acc += v * v
-        i += 8
-    }
-    var s = acc.sum()
-    while i < n { s += x[i] * x[i]; i += 1 }
-    return s
-}
-
-/// Σ a[i]·b[i] with eight independent accumulators.
-@inline(__always)
-func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>(repeating: 0)
-    var i = 0
-    while i + 8 <= n {
-        acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-        i += 8
-    }
-    var s = acc.sum()
-    while i < n { s += a[i] * b[i]; i += 1 }
-    return s
-}

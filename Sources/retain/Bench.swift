@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import RetainEngine
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Performance benchmarks (medians and ratios measured in one run).",
+        subcommands: [EngineBench.self])
+}
+
+struct EngineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Training throughput and MFU at the two reference configs (d_model 128 and 256).")
+
+    @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
+    @Option(help: "Timed training steps per config.") var steps = 20
+    @Option(help: "Untimed warm-up steps per config.") var warmup = 3
+    @Option(help: "Only run the config with this d_model (128 or 256).") var dModel: Int?
+    @Flag(help: "Also profile where step time goes, by kernel category.") var profile = false
+    @Flag(help: "Print a JSON array instead of a table.") var json = false
+
+    func run() throws {
+        EngineThreads.set(threads)
+        let configs = [
+            ModelConfig(vocabSize: 1024, dModel: 128, nLayers: 4, nHeads: 8, ffnHidden: 384, maxSeqLen: 128),
+            ModelConfig(vocabSize: 1024, dModel: 256, nLayers: 4, nHeads: 8, ffnHidden: 704, maxSeqLen: 128),
+        ].filter { dModel == nil || $0.dModel == dModel }
+        var results: [EngineBenchmark.Result] = []
+        for c in configs {
+            let r = try EngineBenchmark(config: c, batch: 16, steps: steps, warmup: warmup).run(profile: profile)
+            results.append(r)
+            if !json {
+                print(String(format: "d_model %4d: %8.0f tokens/s  step %.3f s  MFU %.3f  (sgemm 2048³ %.1f GFLOP/s, %d threads)",
+                             c.dModel, r.train_tokens_per_s, r.median_step_s, r.mfu, r.sgemm_gflops, r.threads))
+                for g in r.model_gemms { print(String(format: "    sgemm %-8@ %5d×%4d×%4d  %6.1f GFLOP/s", g.name as NSString, g.m, g.n, g.k, g.gflops)) }
+                if let p = r.profile {
+                    print("    profile: " + p.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f%%", $0.key, $0.value * 100) }.joined(separator: ", "))
+                }
+            }
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(results), as: UTF8.self))
+        }
+    }
+}
