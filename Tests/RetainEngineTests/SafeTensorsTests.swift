@@ -66,7 +66,7 @@ final class SafeTensorsTests: XCTestCase {
         return dir
     }
 
-    private let sample: [(name: String, shape: [Int], values: [Float])] = [
+    private static let sample: [(name: String, shape: [Int], values: [Float])] = [
         ("model.embed.weight", [2, 3], [1, -2.5, 0x1p-140, -0.0, .infinity, Float(bitPattern: 0x7FC0_1234)]),
         ("scalar", [], [42.25]),
         ("empty", [0, 3], []),
@@ -79,7 +79,7 @@ final class SafeTensorsTests: XCTestCase {
     func testRoundTripIsBitExactKeepsMetadataAndIsDeterministic() throws {
         let dir = try temporaryDirectory()
         let url = dir.appendingPathComponent("model.safetensors")
-        let tensors = Tensors(sample)
+        let tensors = Tensors(Self.sample)
         defer { withExtendedLifetime(tensors) {} }  // entries point into its buffers
         var metadata: [String: String] = [:]
         for i in 0 ..< 20 { metadata["key\(i)"] = "value \(i) \"q\" ü" }
@@ -91,8 +91,8 @@ final class SafeTensorsTests: XCTestCase {
         let loaded = try SafeTensorsFile(contentsOf: url)
         XCTAssertEqual(loaded.path, url.path)
         XCTAssertEqual(loaded.metadata, metadata)
-        XCTAssertEqual(loaded.tensors.map(\.name), sample.map(\.name), "tensors are in data order = given order")
-        for spec in sample {
+        XCTAssertEqual(loaded.tensors.map(\.name), Self.sample.map(\.name), "tensors are in data order = given order")
+        for spec in Self.sample {
             let info = try XCTUnwrap(loaded[spec.name])
             XCTAssertEqual(info.dtype, .f32)
             XCTAssertEqual(info.shape, spec.shape)
@@ -114,7 +114,7 @@ final class SafeTensorsTests: XCTestCase {
         let encoded = try SafeTensorsWriter.encode(tensors.entries, metadata: reversed)
         XCTAssertEqual(try Data(contentsOf: url), encoded)
         let url2 = dir.appendingPathComponent("again.safetensors")
-        let copies = Tensors(sample)  // same values in other buffers
+        let copies = Tensors(Self.sample)  // same values in other buffers
         defer { withExtendedLifetime(copies) {} }
         try SafeTensorsWriter.write(copies.entries, metadata: metadata, to: url2)
         XCTAssertEqual(try Data(contentsOf: url), try Data(contentsOf: url2))
@@ -345,6 +345,8 @@ final class SafeTensorsTests: XCTestCase {
             ("begin after end", file(header: "{" + entry(offsets: "[8,0]") + "}", data: f32x2), "w", ["begin > end"]),
             ("offsets mismatch shape", file(header: "{" + entry(offsets: "[0,4]") + "}", data: f32x2[0 ..< 4] + []),
              "w", ["span 4 bytes", "needs 8 bytes", "[2]"]),
+            ("offsets wider than shape", file(header: "{" + entry(shape: "[1]") + "}", data: f32x2),
+             "w", ["span 8 bytes", "needs 4 bytes", "[1]"]),
             ("beyond data", file(header: "{" + entry(offsets: "[8,16]") + "}", data: f32x2), "w", ["[8, 16)", "only 8 bytes"]),
             ("overlap", file(header: "{" + entry("a") + "," + entry("b", offsets: "[4,12]") + "}", data: f32x2 + [0, 0, 0, 0]),
              "b", ["overlap", "\"a\""]),
