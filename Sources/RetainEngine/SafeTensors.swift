@@ -150,8 +150,8 @@ enum SafeTensorsLayout {
 
 // MARK: - Reader
 
-/// A safetensors file held in memory (memory-mapped when read from disk), with its header
-/// fully validated on load. Tensors are converted on access with `copyFloats`, `floats` and
+/// A safetensors file held in memory (read fully, not memory-mapped, so a file truncated by
+/// another process cannot fault), with its header fully validated on load. Tensors are converted on access with `copyFloats`, `floats` and
 /// `int32s`.
 public struct SafeTensorsFile: Sendable {
     /// Path of the file (as given to `init(data:path:)`), used in error messages.
@@ -175,13 +175,11 @@ public struct SafeTensorsFile: Sendable {
         return tensors[i]
     }
 
-    /// Reads the file at `url` (memory-mapped if the system deems it safe) and validates its
-    /// header. The mapping assumes the file is not truncated in place while in use; files
-    /// written by `SafeTensorsWriter` are replaced by rename, which never affects a mapping.
+    /// Reads the whole file at `url` into memory and validates its header.
     public init(contentsOf url: URL) throws {
         let bytes: Data
         do {
-            bytes = try Data(contentsOf: url, options: .mappedIfSafe)
+            bytes = try Data(contentsOf: url)
         } catch {
             throw SafeTensorsError(file: url.path, message: "cannot read the file: \(error.localizedDescription)")
         }
