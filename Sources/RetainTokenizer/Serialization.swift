@@ -108,7 +108,7 @@ extension BPETokenizer: Codable {
         case .keyNotFound(let key, let context):
             return "missing required \(path(context.codingPath + [key]))"
         case .dataCorrupted(let context):
-            var reason = "not valid JSON (\(context.debugDescription)"
+            var reason = "cannot parse the JSON, is it truncated or corrupted? (\(context.debugDescription)"
             if let underlying = context.underlyingError { reason += ": \(underlying.localizedDescription)" }
             reason += ")"
             if !context.codingPath.isEmpty { reason = "\(path(context.codingPath)): " + reason }
@@ -125,7 +125,11 @@ extension BPETokenizer: Codable {
         case is [[Int]].Type: return "an array of [left, right] id pairs"
         case is [Int].Type: return "an array of integers"
         case is [String].Type: return "an array of strings"
-        default: return "\(type)"
+        default:
+            let name = "\(type)"
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "a JSON object" }
+            return name
         }
     }
 }
