@@ -97,4 +97,40 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(tok.encode("<|a|>b<|a|>", allowSpecial: true), [long, short])
         XCTAssertEqual(tok.encode("<|a|>", allowSpecial: false).count, 5)
     }
+
+    /// The incremental trainer learns exactly the merges of a naive trainer that recounts all
+    /// pairs after every merge.
+    func testIncrementalTrainerMatchesNaiveReference() throws {
+        let corpus = Array(Fixtures.corpus.prefix(150))
+        let merges = 300
+        let tok = try BPETokenizer.train(corpus: corpus, vocabSize: 256 + merges, specialTokens: [])
+
+        var words: [[Int]: Int] = [:]
+        for text in corpus {
+            for chunk in PreTokenizer.split(text) { words[chunk.utf8.map(Int.init), default: 0] += 1 }
+        }
+        var reference: [[Int]] = []
+        while reference.count < merges {
+            var counts: [[Int]: Int] = [:]
+            for (word, f) in words where word.count > 1 {
+                for j in 0..<(word.count - 1) { counts[[word[j], word[j + 1]], default: 0] += f }
+            }
+            guard let best = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key.lexicographicallyPrecedes($1.key) == false }),
+                  best.value >= 2 else { break }
+            let newID = 256 + reference.count
+            reference.append(best.key)
+            var next: [[Int]: Int] = [:]
+            for (word, f) in words {
+                var merged: [Int] = [], j = 0
+                while j < word.count {
+                    if j + 1 < word.count, word[j] == best.key[0], word[j + 1] == best.key[1] { merged.append(newID); j += 2 }
+                    else { merged.append(word[j]); j += 1 }
+                }
+                next[merged, default: 0] += f
+            }
+            words = next
+        }
+        XCTAssertEqual(reference.count, merges)
+        XCTAssertEqual(tok.merges.map { [$0.left, $0.right] }, reference)
+    }
 }
