@@ -5,9 +5,12 @@ public enum ChatRole: String, Codable, Sendable, Hashable, CaseIterable {
 
 /// One turn of a conversation.
 public struct ChatMessage: Codable, Hashable, Sendable {
+    /// Who wrote the turn.
     public var role: ChatRole
+    /// The turn's text (untrusted: always encoded with `allowSpecial: false`).
     public var content: String
 
+    /// A turn by `role` with text `content`.
     public init(role: ChatRole, content: String) {
         self.role = role
         self.content = content
@@ -22,6 +25,7 @@ public struct EncodedChat: Hashable, Sendable {
     /// The `<|im_end|>` closing a user or assistant turn carries that turn's role.
     public var roles: [ChatRole?]
 
+    /// An encoding from parallel arrays (`roles.count` should equal `ids.count`).
     public init(ids: [Int] = [], roles: [ChatRole?] = []) {
         self.ids = ids
         self.roles = roles

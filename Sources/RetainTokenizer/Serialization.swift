@@ -16,6 +16,7 @@ extension BPETokenizer: Codable {
         case format, version, merges, specialTokens
     }
 
+    /// Encodes the format header, the merges as `[left, right]` pairs and the special tokens.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Self.fileFormat, forKey: .format)
