@@ -1,1 +1,0 @@
-// Filled in by the tokenizer work (byte-level BPE, special tokens, chat templates).
