@@ -1,21 +1,25 @@
 import CBLAS
 import Foundation
 
-/// Thread settings for the engine: both OpenBLAS and the engine's own kernels use `threads`.
+/// Thread settings for the engine. The engine parallelises every kernel itself, GEMMs included
+/// (split into row blocks), and keeps OpenBLAS single-threaded, so only one pool of threads runs.
 ///
 /// Work is always split into exactly `threads` contiguous chunks, and reductions combine
 /// per-chunk partials in chunk order, so results depend on the thread count but never on
 /// scheduling: the same seed and thread count give bit-identical results.
 public enum EngineThreads {
-    nonisolated(unsafe) private static var current = 1
+    nonisolated(unsafe) private static var current: Int = {
+        openblas_set_num_threads(1)
+        return 1
+    }()
 
     /// Threads used by kernels and OpenBLAS.
     public static var count: Int { current }
 
-    /// Sets the thread count for OpenBLAS and the engine's kernels (clamped to at least 1).
+    /// Sets the engine's thread count (clamped to at least 1); OpenBLAS stays single-threaded.
     public static func set(_ n: Int) {
         current = max(1, n)
-        openblas_set_num_threads(Int32(current))
+        openblas_set_num_threads(1)
     }
 
     /// The number of cores available to this process.
@@ -36,15 +40,4 @@ func parallelChunks(_ count: Int, minPerChunk: Int = 1, _ body: (Int, Range<Int>
         let hi = count * (c + 1) / chunks
         body(c, lo..<hi)
     }
-}
-
-/// Runs `body` with OpenBLAS limited to one thread, for code that calls small GEMMs from
-/// several engine threads at once; restores the engine's thread count afterwards.
-@inline(__always)
-func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
-    let n = EngineThreads.count
-    if n == 1 { return body() }
-    openblas_set_num_threads(1)
-    defer { openblas_set_num_threads(Int32(n)) }
-    return body()
 }

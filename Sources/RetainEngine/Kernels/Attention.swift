@@ -16,13 +16,12 @@ struct AttentionShape {
 /// (zero above the diagonal).
 ///
 /// Each (batch, kv-head) item runs its small GEMMs through single-threaded OpenBLAS, and the items
-/// are spread over the engine's threads: many small products parallelise better that way than
-/// each one multithreaded inside OpenBLAS.
+/// are spread over the engine's threads.
 func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
                       _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
     let stride = Int32(s.qkvStride), T32 = Int32(T), D32 = Int32(D)
-    withSingleThreadedBLAS {
+    do {
         parallelChunks(s.B * K) { _, range in
             for item in range {
                 let b = item / K, kvh = item % K
@@ -52,7 +51,7 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointe
                        _ probs: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
     let stride = Int32(s.qkvStride), T32 = Int32(T), D32 = Int32(D), outStride = Int32(s.outStride)
-    withSingleThreadedBLAS {
+    do {
         parallelChunks(s.B * K) { _, range in
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
             defer { ds.deallocate() }
@@ -94,7 +93,7 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointe
 @inline(__always)
 func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
     let m = maxValue(x, n)
-    expShifted(x, x, n, shift: m)
+    expShiftedInPlace(x, n, shift: m)
     let inv = 1 / sum(x, n)
     for j in 0..<n { x[j] *= inv }
 }

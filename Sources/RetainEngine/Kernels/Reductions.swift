@@ -19,15 +19,18 @@ func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
 /// max x[i] (−∞ for n = 0)
 @inline(__always)
 func maxValue(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>(repeating: -.infinity)
+    // Four independent scalar maxima (generic SIMD pointwiseMax was not inlined: 2% of a step).
+    var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0
     var i = 0
-    while i + 8 <= n {
-        acc = pointwiseMax(acc, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
-        i += 8
+    while i + 4 <= n {
+        m0 = x[i] > m0 ? x[i] : m0
+        m1 = x[i + 1] > m1 ? x[i + 1] : m1
+        m2 = x[i + 2] > m2 ? x[i + 2] : m2
+        m3 = x[i + 3] > m3 ? x[i + 3] : m3
+        i += 4
     }
-    var m = acc.max()
-    while i < n { m = Swift.max(m, x[i]); i += 1 }
-    return m
+    while i < n { m0 = x[i] > m0 ? x[i] : m0; i += 1 }
+    return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
 }
 
 /// Σ x[i]² with eight independent accumulators.
@@ -51,8 +54,15 @@ func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) 
     return s
 }
 
-/// y[i] = e^(x[i] − shift), in place when y == x.
+/// y[i] = e^(x[i] − shift). `y` and `x` must not overlap: for an overlapping pair the compiler
+/// falls back to a scalar loop (measured 5× slower); use `expShiftedInPlace` instead.
 @inline(__always)
 func expShifted(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, shift: Float) {
     for i in 0..<n { y[i] = fastExp(x[i] - shift) }
+}
+
+/// x[i] = e^(x[i] − shift); one pointer, so the loop vectorises without an aliasing check.
+@inline(__always)
+func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) {
+    for i in 0..<n { x[i] = fastExp(x[i] - shift) }
 }

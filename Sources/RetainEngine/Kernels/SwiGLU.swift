@@ -34,12 +34,15 @@ func swigluBackward(_ dgu: UnsafeMutablePointer<Float>, _ da: UnsafePointer<Floa
     }
 }
 
-/// e^x accurate to a few ulp, written so loops over it vectorise (libm's expf does not inline).
-/// Range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 polynomial for e^r.
+/// e^x accurate to about 2 ulp on [−87, 88], written with plain float and integer ops so that
+/// loops over it vectorise (libm's expf is an opaque call, and `rounded()` blocks vectorisation).
+/// Range reduction x = n·ln2 + r with |r| ≤ ln2/2, then a degree-6 polynomial for e^r; n is
+/// rounded with the 1.5·2²³ shifter trick and becomes the exponent bits directly.
 @inline(__always)
 func fastExp(_ x: Float) -> Float {
-    let clamped = min(max(x, -87.3), 88.0)
-    let n = (clamped * 1.442695040888963).rounded(.toNearestOrEven)
+    let clamped = min(max(x, -87.0), 88.0)
+    let shifted = clamped * 1.442695040888963 + 12_582_912.0
+    let n = shifted - 12_582_912.0
     let r = clamped - n * 0.693145751953125 - n * 1.428606765330187e-06
     var p: Float = 1.0 / 720
     p = p * r + 1.0 / 120
@@ -48,6 +51,7 @@ func fastExp(_ x: Float) -> Float {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = UInt32(bitPattern: Int32(n) &+ 127) << 23
-    return p * Float(bitPattern: bits)
+    // The low mantissa bits of `shifted` hold n; n + 127 shifted into the exponent field is 2ⁿ.
+    let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+    return p * scale
 }
