@@ -66,6 +66,33 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(out[0], before)
     }
 
+    /// Longer than one causal block (and not a multiple of it), so the block-skipping paths run.
+    func testAttentionAcrossSeveralCausalBlocks() {
+        let s = AttentionShape(B: 2, T: attentionBlock * 2 + 7, H: 4, K: 2, D: 4)
+        let R = s.B * s.T
+        let qkv = randomBuffer(R * s.qkvStride, seed: 19), dy = randomBuffer(R * s.outStride, seed: 20)
+        let out = FloatBuffer(count: R * s.outStride), probs = FloatBuffer(count: s.probsCount)
+        let dqkv = FloatBuffer(count: R * s.qkvStride)
+        func f() -> Double { attentionForward(out.pointer, probs.pointer, qkv.pointer, s); return projected(out, dy) }
+        _ = f()
+        // Forward against a direct double-precision evaluation of causal softmax attention.
+        for b in 0..<s.B { for h in 0..<s.H { for t in stride(from: 0, to: s.T, by: 5) {
+            let kvh = h / s.groupSize
+            let row = { (pos: Int, off: Int) in (0..<s.D).map { Double(qkv[(b * s.T + pos) * s.qkvStride + off + $0]) } }
+            let q = row(t, h * s.D)
+            let scores = (0...t).map { j in zip(q, row(j, (s.H + kvh) * s.D)).map(*).reduce(0, +) / Double(s.D).squareRoot() }
+            let m = scores.max()!
+            let w = scores.map { exp($0 - m) }, z = w.reduce(0, +)
+            for d in 0..<s.D {
+                let expected = (0...t).map { w[$0] / z * row($0, (s.H + s.K + kvh) * s.D)[d] }.reduce(0, +)
+                XCTAssertEqual(Double(out[(b * s.T + t) * s.outStride + h * s.D + d]), expected, accuracy: 1e-5)
+            }
+        } } }
+        attentionBackward(dqkv.pointer, dy.pointer, probs.pointer, qkv.pointer, s)
+        assertGradientMatches("dqkv", x: qkv.pointer, analytic: dqkv.pointer,
+                              indices: sampleIndices(R * s.qkvStride, count: 300, seed: 3), loss: f)
+    }
+
     func testSwiGLU() {
         let R = 4, F = 9
         let gu = randomBuffer(R * 2 * F, seed: 11, scale: 2), dy = randomBuffer(R * F, seed: 12)
