@@ -1,6 +1,8 @@
 import Foundation
 
 /// A Llama-architecture decoder whose parameters live in one flat buffer (see `ParameterLayout`).
+/// One model is used from one thread at a time (it owns its activation workspace); the kernels
+/// inside parallelise over `EngineThreads.count` threads.
 ///
 /// Forward and backward follow llm.c: each layer is a `*Forward` / `*Backward` kernel pair over
 /// raw pointers, and the activations the backward pass needs are kept in a `TrainingWorkspace`.
@@ -52,27 +54,28 @@ public final class LlamaModel: @unchecked Sendable {
     /// Forward pass only; returns the weighted mean cross-entropy. Logits are kept in the workspace.
     @discardableResult
     public func loss(_ batch: TrainingBatch) throws -> Float {
-        try batch.validate(vocabSize: config.vocabSize, maxSeqLen: config.maxSeqLen)
-        let ws = workspaceFor(batch)
-        ws.load(batch)
-        forward(ws)
-        return crossEntropy(dlogits: nil, logits: ws.logits, targets: ws.targets, weights: ws.weights,
-                            rows: ws.rows, vocab: config.vocabSize)
+        try forwardLoss(batch, withGradient: false).loss
     }
 
     /// Forward and backward: overwrites `gradients` with ∂loss/∂parameters and returns the loss.
     @discardableResult
     public func forwardBackward(_ batch: TrainingBatch) throws -> Float {
+        let (loss, ws) = try forwardLoss(batch, withGradient: true)
+        backward(ws)
+        return loss
+    }
+
+    /// Validates and loads the batch, runs the forward pass and the loss (and ∂loss/∂logits).
+    private func forwardLoss(_ batch: TrainingBatch, withGradient: Bool) throws -> (loss: Float, ws: TrainingWorkspace) {
         try batch.validate(vocabSize: config.vocabSize, maxSeqLen: config.maxSeqLen)
         let ws = workspaceFor(batch)
         ws.load(batch)
         forward(ws)
         let loss = KernelProfiler.measure(.crossEntropy) {
-            crossEntropy(dlogits: ws.dlogits, logits: ws.logits, targets: ws.targets, weights: ws.weights,
-                         rows: ws.rows, vocab: config.vocabSize)
+            crossEntropy(dlogits: withGradient ? ws.dlogits : nil, logits: ws.logits, targets: ws.targets,
+                         weights: ws.weights, rows: ws.rows, vocab: config.vocabSize)
         }
-        backward(ws)
-        return loss
+        return (loss, ws)
     }
 
     /// Logits [B·T, V] of the last `loss` / `forwardBackward` call.

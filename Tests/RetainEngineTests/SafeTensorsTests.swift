@@ -393,7 +393,7 @@ final class SafeTensorsTests: XCTestCase {
         defer { withExtendedLifetime(tensors) {} }  // entries point into its buffers
         let base = [UInt8](try SafeTensorsWriter.encode(tensors.entries, metadata: ["a": "b", "step": "3"]))
         let dataOffset = try SafeTensorsFile(data: Data(base), path: "base").dataOffset
-        var rng = SplitMix64(seed: 0x5AFE_7E45)
+        var rng = SeededRandom(seed: 0x5AFE_7E45)
         var loadedCount = 0, rejectedCount = 0
         for trial in 0 ..< 500 {
             var bytes = base
@@ -423,18 +423,5 @@ final class SafeTensorsTests: XCTestCase {
         }
         XCTAssertGreaterThan(rejectedCount, 250, "most flips break the header")
         XCTAssertEqual(loadedCount + rejectedCount, 500)
-    }
-}
-
-/// Small deterministic generator for the fuzz test (Steele, Lea and Flood's SplitMix64).
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
