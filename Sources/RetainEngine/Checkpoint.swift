@@ -58,6 +58,9 @@ public enum Checkpoint {
     private static func describe(_ e: DecodingError) -> String {
         switch e {
         case let .typeMismatch(type, ctx), let .valueNotFound(type, ctx):
+            if ctx.codingPath.isEmpty {
+                return "expected a JSON object of config fields: \(ctx.debugDescription)"
+            }
             return "field \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type)"
         case let .keyNotFound(key, _):
             return "missing field \(key.stringValue)"

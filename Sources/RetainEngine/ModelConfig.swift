@@ -95,18 +95,35 @@ extension ModelConfig {
                                    expected: "one of " + CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        // A number of the wrong kind (16.5 or 1e30 for an Int, 1e300 for a Float) is valid JSON, but
+        // Foundation on Linux throws an internal error for it that JSONDecoder reports as "not valid
+        // JSON" with no coding path (Darwin: dataCorrupted); name the field instead.
+        func value<T: Decodable>(_ type: T.Type, _ key: CodingKeys, _ expected: String) throws -> T? {
+            do {
+                return try c.decodeIfPresent(T.self, forKey: key)
+            } catch let e as DecodingError {
+                guard case .dataCorrupted = e else { throw e }
+                throw ModelConfigError(field: key.rawValue, value: number(key), expected: expected)
+            } catch {
+                throw ModelConfigError(field: key.rawValue, value: number(key), expected: expected)
+            }
+        }
+        func number(_ key: CodingKeys) -> String {
+            (try? c.decodeIfPresent(Double.self, forKey: key)).flatMap { $0 }.map { "\($0)" } ?? "(unreadable)"
+        }
+        let int = "an integer that fits in Int", float = "a number that fits in Float"
         var cfg = ModelConfig()
-        cfg.vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? cfg.vocabSize
-        cfg.dModel = try c.decodeIfPresent(Int.self, forKey: .dModel) ?? cfg.dModel
-        cfg.nLayers = try c.decodeIfPresent(Int.self, forKey: .nLayers) ?? cfg.nLayers
-        cfg.nHeads = try c.decodeIfPresent(Int.self, forKey: .nHeads) ?? cfg.nHeads
-        cfg.nKVHeads = try c.decodeIfPresent(Int.self, forKey: .nKVHeads) ?? cfg.nHeads
-        cfg.ffnHidden = try c.decodeIfPresent(Int.self, forKey: .ffnHidden) ?? cfg.ffnHidden
-        cfg.maxSeqLen = try c.decodeIfPresent(Int.self, forKey: .maxSeqLen) ?? cfg.maxSeqLen
-        cfg.ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? cfg.ropeTheta
-        cfg.normEps = try c.decodeIfPresent(Float.self, forKey: .normEps) ?? cfg.normEps
-        cfg.tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? cfg.tiedEmbeddings
-        cfg.initStd = try c.decodeIfPresent(Float.self, forKey: .initStd) ?? cfg.initStd
+        cfg.vocabSize = try value(Int.self, .vocabSize, int) ?? cfg.vocabSize
+        cfg.dModel = try value(Int.self, .dModel, int) ?? cfg.dModel
+        cfg.nLayers = try value(Int.self, .nLayers, int) ?? cfg.nLayers
+        cfg.nHeads = try value(Int.self, .nHeads, int) ?? cfg.nHeads
+        cfg.nKVHeads = try value(Int.self, .nKVHeads, int) ?? cfg.nHeads
+        cfg.ffnHidden = try value(Int.self, .ffnHidden, int) ?? cfg.ffnHidden
+        cfg.maxSeqLen = try value(Int.self, .maxSeqLen, int) ?? cfg.maxSeqLen
+        cfg.ropeTheta = try value(Float.self, .ropeTheta, float) ?? cfg.ropeTheta
+        cfg.normEps = try value(Float.self, .normEps, float) ?? cfg.normEps
+        cfg.tiedEmbeddings = try value(Bool.self, .tiedEmbeddings, "true or false") ?? cfg.tiedEmbeddings
+        cfg.initStd = try value(Float.self, .initStd, float) ?? cfg.initStd
         self = cfg
     }
 
