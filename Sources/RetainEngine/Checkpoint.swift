@@ -34,16 +34,28 @@ public enum Checkpoint {
         } catch {
             throw CheckpointError(file: configURL.path, message: "cannot read: \(error.localizedDescription)")
         }
-        let model: LlamaModel
-        do { model = try LlamaModel(config: config) } catch {
+        do { try config.validate() } catch {
             throw CheckpointError(file: configURL.path, message: "\(error)")
         }
+        // Check names and shapes against the (cheap) layout before allocating anything, so a
+        // config that does not match its weights fails fast instead of allocating its sizes.
+        let layout = ParameterLayout(config)
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent(weightsFile))
-        let expected = Set(model.layout.tensors.map(\.name))
+        let expected = Set(layout.tensors.map(\.name))
         if let extra = file.tensors.map(\.name).first(where: { !expected.contains($0) }) {
             throw SafeTensorsError(file: file.path, tensor: extra,
                                    message: "unexpected tensor for this config (tiedEmbeddings = \(config.tiedEmbeddings), nLayers = \(config.nLayers))")
         }
+        for t in layout.tensors {
+            guard let info = file[t.name] else {
+                throw SafeTensorsError(file: file.path, tensor: t.name, message: "missing (expected shape \(t.shape))")
+            }
+            if info.shape != t.shape {
+                throw SafeTensorsError(file: file.path, tensor: t.name,
+                                       message: "has shape \(info.shape) but the config in \(configFile) implies \(t.shape)")
+            }
+        }
+        let model = try LlamaModel(config: config)
         for t in model.layout.tensors {
             let dst = UnsafeMutableBufferPointer(start: model.parameters.pointer + t.offset, count: t.count)
             try file.copyFloats(t.name, expectedShape: t.shape, into: dst)

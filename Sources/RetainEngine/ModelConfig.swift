@@ -59,9 +59,10 @@ public struct ModelConfig: Codable, Hashable, Sendable {
         func fail(_ field: String, _ value: Any, _ expected: String) -> ModelConfigError {
             ModelConfigError(field: field, value: "\(value)", expected: expected)
         }
-        if vocabSize < 2 { throw fail("vocabSize", vocabSize, "an integer >= 2") }
-        if dModel < 1 { throw fail("dModel", dModel, "a positive integer") }
-        if nLayers < 1 { throw fail("nLayers", nLayers, "a positive integer") }
+        // Upper bounds keep a hand-edited file from asking for absurd allocations.
+        if vocabSize < 2 || vocabSize > 1 << 22 { throw fail("vocabSize", vocabSize, "an integer in 2...\(1 << 22)") }
+        if dModel < 1 || dModel > 1 << 16 { throw fail("dModel", dModel, "an integer in 1...\(1 << 16)") }
+        if nLayers < 1 || nLayers > 1024 { throw fail("nLayers", nLayers, "an integer in 1...1024") }
         if nHeads < 1 { throw fail("nHeads", nHeads, "a positive integer") }
         if dModel % nHeads != 0 {
             throw fail("nHeads", nHeads, "a divisor of dModel (\(dModel))")
@@ -72,8 +73,8 @@ public struct ModelConfig: Codable, Hashable, Sendable {
         if nKVHeads < 1 || nHeads % nKVHeads != 0 {
             throw fail("nKVHeads", nKVHeads, "a positive divisor of nHeads (\(nHeads))")
         }
-        if ffnHidden < 1 { throw fail("ffnHidden", ffnHidden, "a positive integer") }
-        if maxSeqLen < 1 { throw fail("maxSeqLen", maxSeqLen, "a positive integer") }
+        if ffnHidden < 1 || ffnHidden > 1 << 18 { throw fail("ffnHidden", ffnHidden, "an integer in 1...\(1 << 18)") }
+        if maxSeqLen < 1 || maxSeqLen > 1 << 20 { throw fail("maxSeqLen", maxSeqLen, "an integer in 1...\(1 << 20)") }
         if !(ropeTheta > 1) || !ropeTheta.isFinite { throw fail("ropeTheta", ropeTheta, "a finite number > 1") }
         if !(normEps > 0) || !normEps.isFinite { throw fail("normEps", normEps, "a finite number > 0") }
         if !(initStd > 0) || !initStd.isFinite { throw fail("initStd", initStd, "a finite number > 0") }
