@@ -31,10 +31,13 @@ let package = Package(
         // Byte-level BPE and chat templates.
         .target(name: "RetainTokenizer", swiftSettings: cpuFlags),
 
+        // Text-level access to the embedded engine: packing, training loops, EmbeddedLM.
+        .target(name: "RetainBackends", dependencies: ["RetainEngine", "RetainTokenizer"], swiftSettings: cpuFlags),
+
         .executableTarget(
             name: "retain",
             dependencies: [
-                "RetainEngine", "RetainTokenizer",
+                "RetainEngine", "RetainTokenizer", "RetainBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags),
@@ -42,6 +45,7 @@ let package = Package(
         .testTarget(name: "RetainEngineTests", dependencies: ["RetainEngine"],
                     resources: [.copy("Fixtures")], swiftSettings: cpuFlags),
         .testTarget(name: "RetainTokenizerTests", dependencies: ["RetainTokenizer"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainBackendsTests", dependencies: ["RetainBackends"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -45,3 +45,25 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return SeededRandom(seed: copy.next() ^ (index &* 0xD1B5_4A32_D192_ED03))
     }
 }
+
+extension SeededRandom {
+    /// Uniform integer in 0..<n (n > 0), by rejection so there is no modulo bias.
+    public mutating func nextInt(below n: Int) -> Int {
+        precondition(n > 0, "nextInt(below:) needs n > 0")
+        let bound = UInt64(n)
+        let limit = UInt64.max - UInt64.max % bound
+        while true {
+            let x = next()
+            if x < limit { return Int(x % bound) }
+        }
+    }
+
+    /// Fisher–Yates shuffle written out here, so the order depends only on the seed and never on
+    /// the standard library's shuffle algorithm.
+    public mutating func shuffle<T>(_ a: inout [T]) {
+        guard a.count > 1 else { return }
+        for i in stride(from: a.count - 1, to: 0, by: -1) {
+            a.swapAt(i, nextInt(below: i + 1))
+        }
+    }
+}
