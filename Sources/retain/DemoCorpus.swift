@@ -95,14 +95,13 @@ enum DemoWorld {
             let s = Int(truth)!
             pool = [s + 1, s - 1, s + 2, s - 2, s + 10].filter { $0 >= 0 }.map(String.init)
         case .reverse:
-            // The word itself, its syllables in reverse order ("kolu" -> "luko"), and the true
-            // reversal with its first two letters swapped.
+            // Surface forms alone must not give the answer away, so besides the easy mistakes
+            // (the word unreversed, its syllables reversed: "kolu" -> "luko") there are
+            // one-edit variants of the true answer.
             let syllables = stride(from: 0, to: item.a.count, by: 2).map { String(Array(item.a)[$0..<min($0 + 2, item.a.count)]) }
-            var swapped = Array(truth)
-            swapped.swapAt(0, 1)
-            pool = [item.a, syllables.reversed().joined(), String(swapped)]
+            pool = [item.a, syllables.reversed().joined()] + oneEditVariants(of: truth, &rng)
         case .uppercase:
-            pool = [item.a, item.a.prefix(1).uppercased() + item.a.dropFirst()]
+            pool = [item.a.prefix(1).uppercased() + item.a.dropFirst()] + oneEditVariants(of: truth, &rng)
         case .larger:
             pool = [item.a == truth ? item.b : item.a]
         }
@@ -115,6 +114,20 @@ enum DemoWorld {
             add(item.task.solve(a, b))
         }
         return out.map(DemoItem.answerText)
+    }
+
+    /// Two near misses of a word answer: two adjacent letters swapped, and one vowel replaced.
+    private static func oneEditVariants(of word: String, _ rng: inout SeededRandom) -> [String] {
+        var letters = Array(word)
+        var swapped = letters
+        let i = Int(rng.next() % UInt64(letters.count - 1))
+        swapped.swapAt(i, i + 1)
+        let uppercase = word == word.uppercased()
+        let vowelSet = (uppercase ? vowels.map { $0.uppercased() } : vowels).map { Character($0) }
+        if let v = letters.indices.filter({ vowelSet.contains(letters[$0]) }).randomElement(using: &rng) {
+            letters[v] = vowelSet.filter { $0 != letters[v] }.randomElement(using: &rng)!
+        }
+        return [String(swapped), String(letters)]
     }
 
     /// The kind and slot values of `text` if it is exactly one of the known questions, else nil.

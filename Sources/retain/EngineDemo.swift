@@ -10,7 +10,7 @@ struct EngineDemo {
     struct Options {
         var seed: UInt64 = 0
         var threads = 2
-        var steps = 600
+        var steps = 800
         var outDir = URL(fileURLWithPath: "runs/demo")
         /// Progress lines go here (stdout for the table, stderr when stdout carries JSON).
         var log: (String) -> Void = { print($0) }
@@ -22,7 +22,8 @@ struct EngineDemo {
     static let tokenizerVocab = 512
     static let batchSize = 16
     static let seqLen = 64
-    static let peakLR: Float = 2e-3
+    /// 1e-3 beat 2e-3 at 800 steps (held-out loss 0.60 vs 0.68, seed 0).
+    static let peakLR: Float = 1e-3
     static let preQuerySamples = 20
 
     let options: Options

@@ -17,7 +17,7 @@ struct Reproduce: ParsableCommand {
 
     @Option(help: "Seed of every random choice (data, initialisation, batches, sampling).") var seed: UInt64 = 0
     @Option(help: "Threads for the engine's kernels (results depend on this count).") var threads = 2
-    @Option(help: "Training steps.") var steps = 600
+    @Option(help: "Training steps.") var steps = 800
     @Option(help: "Directory for the checkpoint and tokenizer.") var out = "runs/demo"
     @Flag(help: "Print the summary as JSON (progress goes to stderr).") var json = false
 
@@ -37,7 +37,7 @@ struct Reproduce: ParsableCommand {
         let summary = try EngineDemo(options: options).run()
         if json {
             let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(summary), as: UTF8.self))
         } else {
             print(summary.table)
