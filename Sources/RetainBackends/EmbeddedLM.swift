@@ -38,6 +38,7 @@ public final class EmbeddedLM: @unchecked Sendable {
     public let template: ChatTemplate
     /// Tokens that always end a generation: end of turn and end of text.
     let stopTokens: [[Int32]]
+    let beginOfSequence: Int32
 
     public init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate = ChatTemplate()) throws {
         guard tokenizer.vocabSize <= model.config.vocabSize else {
@@ -46,17 +47,25 @@ public final class EmbeddedLM: @unchecked Sendable {
         self.model = model
         self.tokenizer = tokenizer
         self.template = template
+        guard let eot = tokenizer.id(ofSpecial: SpecialTokens.endOfText) else {
+            throw TokenizerError.missingSpecialToken(SpecialTokens.endOfText)
+        }
+        beginOfSequence = Int32(eot)
         stopTokens = [SpecialTokens.imEnd, SpecialTokens.endOfText].compactMap { tokenizer.id(ofSpecial: $0) }.map { [Int32($0)] }
     }
 
     /// Token ids of a prompt; chat prompts end with the assistant header (a generation prompt).
+    /// Every prompt starts with <|endoftext|>, as every training sequence does (`TokenPacker`), so
+    /// it plays the part of a beginning-of-sequence token.
     public func encode(_ prompt: TextPrompt) throws -> [Int32] {
+        let body: [Int]
         switch prompt {
         case let .chat(messages):
-            return try template.encode(messages, with: tokenizer, addGenerationPrompt: true).ids.map(Int32.init)
+            body = try template.encode(messages, with: tokenizer, addGenerationPrompt: true).ids
         case let .raw(text):
-            return tokenizer.encode(text, allowSpecial: true).map(Int32.init)
+            body = tokenizer.encode(text, allowSpecial: true)
         }
+        return [beginOfSequence] + body.map(Int32.init)
     }
 
     /// Continues every request (batched with a KV cache) and returns the decoded text of each.

@@ -7,6 +7,8 @@ public struct TrainingHyperparameters: Codable, Hashable, Sendable {
     public var batchSize: Int = 16
     /// Passes over the packed rows.
     public var epochs: Double = 1
+    /// When set, the exact number of optimizer steps (overrides `epochs`).
+    public var steps: Int? = nil
     /// Peak learning rate; 1e-3 suits models of a few million parameters.
     public var learningRate: Float = 1e-3
     /// Share of steps spent warming up linearly.
@@ -18,8 +20,9 @@ public struct TrainingHyperparameters: Codable, Hashable, Sendable {
     public var seed: UInt64 = 0
 
     public init(batchSize: Int = 16, epochs: Double = 1, learningRate: Float = 1e-3, warmupFraction: Float = 0.05,
-                minLearningRateRatio: Float = 0.1, optimizer: AdamWConfig = AdamWConfig(), seed: UInt64 = 0) {
-        self.batchSize = batchSize; self.epochs = epochs; self.learningRate = learningRate
+                minLearningRateRatio: Float = 0.1, optimizer: AdamWConfig = AdamWConfig(), seed: UInt64 = 0,
+                steps: Int? = nil) {
+        self.batchSize = batchSize; self.epochs = epochs; self.steps = steps; self.learningRate = learningRate
         self.warmupFraction = warmupFraction; self.minLearningRateRatio = minLearningRateRatio
         self.optimizer = optimizer; self.seed = seed
     }
@@ -42,12 +45,12 @@ public enum SupervisedTrainer {
     public static func train(_ model: LlamaModel, rows: [WeightedTokens], hyperparameters h: TrainingHyperparameters,
                              progress: ((TrainingProgress) -> Void)? = nil) throws -> [Float] {
         guard !rows.isEmpty else { throw EngineError.invalidArgument("no training rows") }
-        guard h.batchSize > 0, h.epochs > 0 else {
-            throw EngineError.invalidArgument("batchSize and epochs must be positive (got \(h.batchSize), \(h.epochs))")
+        guard h.batchSize > 0, h.epochs > 0, (h.steps ?? 1) > 0 else {
+            throw EngineError.invalidArgument("batchSize, epochs and steps must be positive (got \(h.batchSize), \(h.epochs), \(h.steps ?? 1))")
         }
         let batchSize = min(h.batchSize, rows.count)
         let stepsPerEpoch = rows.count / batchSize
-        let totalSteps = max(1, Int((Double(stepsPerEpoch) * h.epochs).rounded()))
+        let totalSteps = h.steps ?? max(1, Int((Double(stepsPerEpoch) * h.epochs).rounded()))
         let schedule = LearningRateSchedule(peak: h.learningRate, warmupSteps: Int(Float(totalSteps) * h.warmupFraction),
                                             totalSteps: totalSteps, minRatio: h.minLearningRateRatio)
         let optimizer = AdamW(model: model, config: h.optimizer)
@@ -67,6 +70,7 @@ public enum SupervisedTrainer {
             cursor += batchSize
             let batch = try TrainingBatch(rows: batchRows[...])
             let loss = try model.forwardBackward(batch)
+            guard loss.isFinite else { throw EngineError.invalidArgument("training diverged: loss \(loss) at step \(step + 1)") }
             let lr = schedule.rate(at: step)
             optimizer.update(model, lr: lr)
             losses.append(loss)
@@ -76,5 +80,17 @@ public enum SupervisedTrainer {
                                        tokensPerSecond: Double(tokens) / max(elapsed, 1e-9), elapsed: elapsed))
         }
         return losses
+    }
+
+    /// Weighted mean loss over rows (the training weighting), in batches of `batchSize` rows.
+    public static func meanLoss(_ model: LlamaModel, rows: [WeightedTokens], batchSize: Int = 16) throws -> Double {
+        var total = 0.0, weight = 0.0
+        for start in stride(from: 0, to: rows.count, by: batchSize) {
+            let batch = try TrainingBatch(rows: rows[start..<min(start + batchSize, rows.count)])
+            let w = Double(batch.weights.reduce(0, +))
+            total += Double(try model.loss(batch)) * w
+            weight += w
+        }
+        return weight > 0 ? total / weight : 0
     }
 }

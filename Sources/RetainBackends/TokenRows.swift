@@ -48,7 +48,8 @@ public struct TokenPacker: Sendable {
         endOfText = Int32(eot)
     }
 
-    /// A chat, weighted by role. The sequence starts with <|endoftext|> as a document separator.
+    /// A chat, weighted by role. The sequence starts with <|endoftext|>, which separates packed
+    /// examples and serves as the beginning-of-sequence token (`EmbeddedLM` prompts start with it too).
     public func chat(_ messages: [ChatMessage], weights: RoleWeights) throws -> WeightedTokens {
         let enc = try template.encode(messages, with: tokenizer)
         return WeightedTokens(ids: [endOfText] + enc.ids.map(Int32.init),

@@ -1,4 +1,5 @@
 import Foundation
+import RetainBackends
 import RetainEngine
 import RetainTokenizer
 
@@ -59,18 +60,18 @@ struct EngineDemo {
         log("model: \(model.parameterCount) parameters (d_model \(config.dModel), \(config.nLayers) layers, "
             + "\(config.nHeads) heads / \(config.nKVHeads) KV heads, ffn \(config.ffnHidden), context \(config.maxSeqLen))")
 
-        let packer = try Packer(tokenizer: trainedTokenizer, template: template, seqLen: Self.seqLen)
-        let trainRows = try packer.pack(splits.train)
-        let heldOutRows = try packer.pack(splits.heldOut)
+        let packer = try TokenPacker(tokenizer: trainedTokenizer, template: template)
+        let trainRows = try pack(splits.train, packer)
+        let heldOutRows = try pack(splits.heldOut, packer)
         var mcRng = rng.derived(3)
-        let mcItems = splits.heldOut.map { MultipleChoiceItem(item: $0, rng: &mcRng) }
-        let mcBefore = try multipleChoice(model, trainedTokenizer, mcItems)
-        let heldOutLossBefore = try meanLoss(model, heldOutRows)
+        let mcItems = splits.heldOut.map { DemoChoiceItem(item: $0, rng: &mcRng) }
+        let mcBefore = try multipleChoice(try EmbeddedLM(model: model, tokenizer: trainedTokenizer), mcItems)
+        let heldOutLossBefore = try SupervisedTrainer.meanLoss(model, rows: heldOutRows)
         log(String(format: "before training: held-out loss %.3f, multiple-choice accuracy %.2f (chance 0.25)",
                    heldOutLossBefore, mcBefore.accuracy))
 
         var trainRng = rng.derived(4)
-        let training = try train(model, rows: trainRows, rng: &trainRng)
+        let training = try train(model, rows: trainRows, seed: trainRng.next())
 
         // 4. Checkpoint round trip: everything after this point uses the reloaded files.
         let checkpointDir = options.outDir.appendingPathComponent("checkpoint")
@@ -86,13 +87,14 @@ struct EngineDemo {
         log("saved and reloaded \(checkpointDir.path) and \(tokenizerURL.path): identical; evaluating the reloaded model")
 
         // 5. Held-out evaluation.
-        let heldOutLossAfter = try meanLoss(reloaded, heldOutRows)
-        let generation = try exactMatch(reloaded, tokenizer, splits.heldOut)
-        let mcAfter = try multipleChoice(reloaded, tokenizer, mcItems)
+        let lm = try EmbeddedLM(model: reloaded, tokenizer: tokenizer, template: template)
+        let heldOutLossAfter = try SupervisedTrainer.meanLoss(reloaded, rows: heldOutRows)
+        let generation = try exactMatch(lm, splits.heldOut)
+        let mcAfter = try multipleChoice(lm, mcItems)
 
         // 6. Pre-query sampling: what does the model ask when handed an empty user turn?
         var preRng = rng.derived(5)
-        let preQuery = try sampleQueries(reloaded, tokenizer, trainQuestions: Set(splits.train.map(\.question)), rng: &preRng)
+        let preQuery = try sampleQueries(lm, trainQuestions: Set(splits.train.map(\.question)), rng: &preRng)
 
         return DemoSummary(
             seed: options.seed, threads: options.threads, steps: options.steps,
@@ -116,53 +118,35 @@ struct EngineDemo {
 
     struct TrainingResult { var seconds: Double; var tokensPerSecond: Double; var finalLoss: Double }
 
-    /// AdamW with linear warmup and cosine decay; each epoch visits the packed rows in a new order.
-    private func train(_ model: LlamaModel, rows: [PackedRow], rng: inout SeededRandom) throws -> TrainingResult {
-        let B = Self.batchSize, T = Self.seqLen, steps = options.steps
-        let optimizer = AdamW(model: model)
-        let schedule = LearningRateSchedule(peak: Self.peakLR, warmupSteps: max(1, steps / 20), totalSteps: steps)
-        let reportEvery = max(1, steps / 10)
-        var order: [Int] = [], cursor = 0
-        var windowLoss = 0.0, windowSteps = 0, windowStart = Clock.now()
-        var lastWindowLoss = Double.nan
-        let start = Clock.now()
-        for step in 0..<steps {
-            var picked: [PackedRow] = []
-            while picked.count < B {
-                if cursor == order.count { order = Array(rows.indices).shuffled(using: &rng); cursor = 0 }
-                picked.append(rows[order[cursor]]); cursor += 1
-            }
-            let batch = try TrainingBatch(batchSize: B, seqLen: T, tokens: picked.flatMap(\.tokens),
-                                          targets: picked.flatMap(\.targets), weights: picked.flatMap(\.weights))
-            let loss = try model.forwardBackward(batch)
-            guard loss.isFinite else { throw DemoError("training diverged: loss \(loss) at step \(step + 1)") }
-            let lr = schedule.rate(at: step)
-            optimizer.update(model, lr: lr)
-            windowLoss += Double(loss); windowSteps += 1
-            if (step + 1) % reportEvery == 0 || step + 1 == steps {
-                let now = Clock.now()
-                lastWindowLoss = windowLoss / Double(windowSteps)
-                log(String(format: "step %5d/%d  loss %.4f  lr %.2e  %6.0f tokens/s", step + 1, steps, lastWindowLoss, lr,
-                           Double(windowSteps * B * T) / (now - windowStart)))
-                windowLoss = 0; windowSteps = 0; windowStart = now
-            }
+    /// Conversations as role-weighted token rows of `seqLen + 1`: the model learns to answer
+    /// (weight 1), learns a little of how users ask (0.1, enough for pre-query sampling), and is
+    /// never graded on template tokens.
+    private func pack(_ items: [DemoItem], _ packer: TokenPacker) throws -> [WeightedTokens] {
+        let examples = try items.map { try packer.chat(conversation($0), weights: RoleWeights(assistant: 1, user: 0.1)) }
+        if let long = examples.first(where: { $0.ids.count > Self.seqLen + 1 }) {
+            throw DemoError("a conversation of \(long.ids.count) tokens does not fit a row of \(Self.seqLen)")
         }
-        let seconds = Clock.now() - start
-        return TrainingResult(seconds: seconds, tokensPerSecond: Double(steps * B * T) / seconds, finalLoss: lastWindowLoss)
+        return packer.pack(examples, length: Self.seqLen + 1)
     }
 
-    /// Weighted mean loss over rows (the same weighting as training), in batches of `batchSize`.
-    private func meanLoss(_ model: LlamaModel, _ rows: [PackedRow]) throws -> Double {
-        var total = 0.0, weight = 0.0
-        for start in stride(from: 0, to: rows.count, by: Self.batchSize) {
-            let chunk = Array(rows[start..<min(start + Self.batchSize, rows.count)])
-            let batch = try TrainingBatch(batchSize: chunk.count, seqLen: Self.seqLen, tokens: chunk.flatMap(\.tokens),
-                                          targets: chunk.flatMap(\.targets), weights: chunk.flatMap(\.weights))
-            let w = Double(batch.weights.reduce(0, +))
-            total += Double(try model.loss(batch)) * w
-            weight += w
+    /// AdamW with linear warmup and cosine decay; each epoch visits the rows in a new order.
+    private func train(_ model: LlamaModel, rows: [WeightedTokens], seed: UInt64) throws -> TrainingResult {
+        let steps = options.steps, reportEvery = max(1, steps / 10)
+        var window: [Float] = [], windowStart = 0.0, lastWindowLoss = Double.nan
+        let h = TrainingHyperparameters(batchSize: Self.batchSize, learningRate: Self.peakLR, seed: seed, steps: steps)
+        var last: TrainingProgress?
+        try SupervisedTrainer.train(model, rows: rows, hyperparameters: h) { p in
+            window.append(p.loss)
+            last = p
+            if p.step % reportEvery == 0 || p.step == p.totalSteps {
+                lastWindowLoss = Double(window.reduce(0, +)) / Double(window.count)
+                let tokens = Double(window.count * Self.batchSize * Self.seqLen)
+                log(String(format: "step %5d/%d  loss %.4f  lr %.2e  %6.0f tokens/s", p.step, p.totalSteps, lastWindowLoss,
+                           p.learningRate, tokens / max(p.elapsed - windowStart, 1e-9)))
+                window = []; windowStart = p.elapsed
+            }
         }
-        return total / weight
+        return TrainingResult(seconds: last?.elapsed ?? 0, tokensPerSecond: last?.tokensPerSecond ?? 0, finalLoss: lastWindowLoss)
     }
 
     // MARK: Evaluation
@@ -178,53 +162,33 @@ struct EngineDemo {
         return Accuracy(accuracy: Double(correct.filter(\.1).count) / Double(correct.count), byKind: byKind)
     }
 
-    private func prompt(_ item: DemoItem, _ tokenizer: BPETokenizer) throws -> [Int32] {
-        try template.encode([ChatMessage(role: .user, content: item.question)], with: tokenizer, addGenerationPrompt: true).ids.map(Int32.init)
+    private func prompt(_ item: DemoItem) -> TextPrompt { .chat([ChatMessage(role: .user, content: item.question)]) }
+
+    /// Greedy generation from the chat prompt (it stops at `<|im_end|>`), compared verbatim with the reference.
+    private func exactMatch(_ lm: EmbeddedLM, _ items: [DemoItem]) throws -> Accuracy {
+        let outputs = try lm.generate(items.map { TextGenerationRequest(prompt: prompt($0), maxTokens: 24) })
+        return Self.accuracy(zip(items, outputs).map { ($0.task, $1 == $0.answer) })
     }
 
-    /// Greedy generation from the chat prompt, stopped at `<|im_end|>`, compared verbatim with the reference.
-    private func exactMatch(_ model: LlamaModel, _ tokenizer: BPETokenizer, _ items: [DemoItem]) throws -> Accuracy {
-        let end = Int32(try template.endOfTurnID(in: tokenizer))
-        let requests = try items.map { GenerationRequest(prompt: try prompt($0, tokenizer), maxNewTokens: 24, stopSequences: [[end]]) }
-        let results = try model.generate(requests)
-        let correct = try zip(items, results).map { item, result in
-            (item.task, try tokenizer.decode(result.tokens.map(Int.init)) == item.answer)
-        }
-        return Self.accuracy(correct)
-    }
-
-    /// Scores the four candidate answers (each followed by `<|im_end|>`) after the shared prompt
-    /// and picks the most likely one.
-    private func multipleChoice(_ model: LlamaModel, _ tokenizer: BPETokenizer, _ items: [MultipleChoiceItem]) throws -> Accuracy {
-        let end = Int32(try template.endOfTurnID(in: tokenizer))
-        let requests = try items.map { mc in
-            LoglikelihoodRequest(context: try prompt(mc.item, tokenizer),
-                                 continuations: mc.choices.map { tokenizer.encode($0).map(Int32.init) + [end] })
-        }
-        let scores = try model.loglikelihood(requests)
-        let correct = zip(items, scores).map { mc, s in
-            let best = s.indices.max { s[$0].logprob < s[$1].logprob }!
-            return (mc.item.task, best == mc.answerIndex)
-        }
-        return Self.accuracy(correct)
+    /// Scores the four candidate answers after the shared prompt and picks the most likely one.
+    private func multipleChoice(_ lm: EmbeddedLM, _ items: [DemoChoiceItem]) throws -> Accuracy {
+        let scores = try lm.loglikelihood(items.map { TextLoglikelihoodRequest(prompt: prompt($0.item), continuations: $0.choices) })
+        return Self.accuracy(zip(items, scores).map { mc, s in
+            (mc.item.task, s.indices.max { s[$0].logprob < s[$1].logprob } == mc.answerIndex)
+        })
     }
 
     struct PreQueryResult { var validShare: Double; var novelShare: Double; var samples: [PreQuerySample] }
 
     /// Samples user turns from the pre-query prefix (temperature 1, top-p 0.98) and checks which
     /// parse as a known question kind, and which of those never occurred in training.
-    private func sampleQueries(_ model: LlamaModel, _ tokenizer: BPETokenizer, trainQuestions: Set<String>,
-                               rng: inout SeededRandom) throws -> PreQueryResult {
-        let prefix = try template.encodePreQueryPrefix(with: tokenizer).map(Int32.init)
-        let end = Int32(try template.endOfTurnID(in: tokenizer))
+    private func sampleQueries(_ lm: EmbeddedLM, trainQuestions: Set<String>, rng: inout SeededRandom) throws -> PreQueryResult {
         let sampling = try SamplingParameters(temperature: 1.0, topP: 0.98)
         let requests = (0..<Self.preQuerySamples).map { _ in
-            GenerationRequest(prompt: prefix, maxNewTokens: 32, sampling: sampling, seed: rng.next(), stopSequences: [[end]])
+            TextGenerationRequest(prompt: .raw(template.preQueryPrefix), maxTokens: 32, sampling: sampling, seed: rng.next())
         }
-        let samples = try model.generate(requests).map { result in
-            let text = try tokenizer.decode(result.tokens.map(Int.init))
-            let parsed = DemoWorld.parse(text)
-            return PreQuerySample(text: text, kind: parsed?.task.rawValue, seen_in_training: trainQuestions.contains(text))
+        let samples = try lm.generate(requests).map { text in
+            PreQuerySample(text: text, kind: DemoWorld.parse(text)?.task.rawValue, seen_in_training: trainQuestions.contains(text))
         }
         let valid = samples.filter { $0.kind != nil }
         return PreQueryResult(validShare: Double(valid.count) / Double(samples.count),
@@ -234,71 +198,17 @@ struct EngineDemo {
 }
 
 /// A held-out item with its four shuffled candidate answers.
-struct MultipleChoiceItem {
+struct DemoChoiceItem {
     var item: DemoItem
     var choices: [String]
     var answerIndex: Int
 
     init(item: DemoItem, rng: inout SeededRandom) {
         self.item = item
-        choices = ([item.answer] + DemoWorld.distractors(for: item, &rng)).shuffled(using: &rng)
+        var choices = [item.answer] + DemoWorld.distractors(for: item, &rng)
+        rng.shuffle(&choices)
+        self.choices = choices
         answerIndex = choices.firstIndex(of: item.answer)!
-    }
-}
-
-/// One [T] training row: tokens, next-token targets and per-target loss weights.
-struct PackedRow {
-    var tokens: [Int32]
-    var targets: [Int32]
-    var weights: [Float]
-}
-
-/// Packs encoded conversations back to back into rows of `seqLen + 1` tokens (inputs and shifted
-/// targets), never splitting a conversation, and pads the rest with `<|endoftext|>` at weight 0.
-struct Packer {
-    let tokenizer: BPETokenizer
-    let template: ChatTemplate
-    let seqLen: Int
-    let pad: Int
-
-    /// Loss weight of a target token by the role of the turn it belongs to: the model learns to
-    /// answer (1.0), learns a little of how users ask (0.1, enough for pre-query sampling),
-    /// and is never graded on template tokens it is handed at inference time.
-    static func weight(_ role: ChatRole?) -> Float {
-        switch role {
-        case .assistant: return 1.0
-        case .user: return 0.1
-        case .system, nil: return 0
-        }
-    }
-
-    init(tokenizer: BPETokenizer, template: ChatTemplate, seqLen: Int) throws {
-        guard let pad = tokenizer.id(ofSpecial: SpecialTokens.endOfText) else { throw TokenizerError.missingSpecialToken(SpecialTokens.endOfText) }
-        self.tokenizer = tokenizer; self.template = template; self.seqLen = seqLen; self.pad = pad
-    }
-
-    func pack(_ items: [DemoItem]) throws -> [PackedRow] {
-        var rows: [PackedRow] = []
-        var ids: [Int] = [], roles: [ChatRole?] = []
-        func flush() {
-            guard !ids.isEmpty else { return }
-            let n = seqLen + 1
-            let paddedIDs = ids + [Int](repeating: pad, count: n - ids.count)
-            let paddedRoles = roles + [ChatRole?](repeating: nil, count: n - roles.count)
-            rows.append(PackedRow(tokens: paddedIDs[0..<seqLen].map(Int32.init),
-                                  targets: paddedIDs[1...].map(Int32.init),
-                                  weights: paddedRoles[1...].map(Self.weight)))
-            ids = []; roles = []
-        }
-        for item in items {
-            let chat = try template.encode([ChatMessage(role: .user, content: item.question),
-                                            ChatMessage(role: .assistant, content: item.answer)], with: tokenizer)
-            guard chat.count <= seqLen + 1 else { throw DemoError("a conversation of \(chat.count) tokens does not fit a row of \(seqLen)") }
-            if ids.count + chat.count > seqLen + 1 { flush() }
-            ids += chat.ids; roles += chat.roles
-        }
-        flush()
-        return rows
     }
 }
 
