@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "retain", targets: ["retain"]),
         .library(name: "RetainEngine", targets: ["RetainEngine"]),
         .library(name: "RetainTokenizer", targets: ["RetainTokenizer"]),
+        .library(name: "RetainCore", targets: ["RetainCore"]),
+        .library(name: "RetainWorld", targets: ["RetainWorld"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,11 +32,15 @@ let package = Package(
         .target(name: "RetainEngine", dependencies: ["CBLAS"], swiftSettings: cpuFlags),
         // Byte-level BPE and chat templates.
         .target(name: "RetainTokenizer", swiftSettings: cpuFlags),
+        // Value types shared across the harness (messages, conversations, benchmark items, seeded RNG).
+        .target(name: "RetainCore", swiftSettings: cpuFlags),
+        // The built-in synthetic world: knowledge bases, task families, corpus, SFT sets, benchmarks.
+        .target(name: "RetainWorld", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
 
         .executableTarget(
             name: "retain",
             dependencies: [
-                "RetainEngine", "RetainTokenizer",
+                "RetainEngine", "RetainTokenizer", "RetainCore", "RetainWorld",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags),
@@ -42,6 +48,7 @@ let package = Package(
         .testTarget(name: "RetainEngineTests", dependencies: ["RetainEngine"],
                     resources: [.copy("Fixtures")], swiftSettings: cpuFlags),
         .testTarget(name: "RetainTokenizerTests", dependencies: ["RetainTokenizer"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainWorldTests", dependencies: ["RetainWorld", "RetainCore"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]
 )
