@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "retain", targets: ["retain"]),
         .library(name: "RetainEngine", targets: ["RetainEngine"]),
         .library(name: "RetainTokenizer", targets: ["RetainTokenizer"]),
+        .library(name: "RetainCore", targets: ["RetainCore"]),
+        .library(name: "RetainWorld", targets: ["RetainWorld"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +32,10 @@ let package = Package(
         .target(name: "RetainEngine", dependencies: ["CBLAS"], swiftSettings: cpuFlags),
         // Byte-level BPE and chat templates.
         .target(name: "RetainTokenizer", swiftSettings: cpuFlags),
+        // Value types shared across the harness (messages, conversations, benchmark items, seeded RNG).
+        .target(name: "RetainCore", swiftSettings: cpuFlags),
+        // The built-in synthetic world: knowledge bases, task families, corpus, SFT sets, benchmarks.
+        .target(name: "RetainWorld", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
 
         // Text-level access to the embedded engine: packing, training loops, EmbeddedLM.
         .target(name: "RetainBackends", dependencies: ["RetainEngine", "RetainTokenizer"], swiftSettings: cpuFlags),
@@ -37,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "retain",
             dependencies: [
-                "RetainEngine", "RetainTokenizer", "RetainBackends",
+                "RetainEngine", "RetainTokenizer", "RetainBackends", "RetainCore", "RetainWorld",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags),
@@ -46,6 +52,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: cpuFlags),
         .testTarget(name: "RetainTokenizerTests", dependencies: ["RetainTokenizer"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainBackendsTests", dependencies: ["RetainBackends"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainWorldTests", dependencies: ["RetainWorld", "RetainCore"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]
 )
