@@ -40,10 +40,14 @@ let package = Package(
         // Text-level access to the embedded engine: packing, training loops, EmbeddedLM.
         .target(name: "RetainBackends", dependencies: ["RetainEngine", "RetainTokenizer"], swiftSettings: cpuFlags),
 
+        // The built-in world's vendor: trains and caches its tokenizer, base and released models.
+        .target(name: "RetainVendor", dependencies: ["RetainCore", "RetainWorld", "RetainBackends", "RetainEngine", "RetainTokenizer"],
+                swiftSettings: cpuFlags),
+
         .executableTarget(
             name: "retain",
             dependencies: [
-                "RetainEngine", "RetainTokenizer", "RetainBackends", "RetainCore", "RetainWorld",
+                "RetainEngine", "RetainTokenizer", "RetainBackends", "RetainCore", "RetainWorld", "RetainVendor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags),

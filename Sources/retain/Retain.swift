@@ -1,9 +1,18 @@
 import ArgumentParser
+import Foundation
 
-@main
 struct Retain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retain",
         abstract: "Measure and mitigate catastrophic forgetting in supervised fine-tuning.",
-        subcommands: [Reproduce.self, Bench.self, WorldCommand.self])
+        subcommands: [Reproduce.self, WorldCommand.self, Bench.self])
+}
+
+@main
+enum Entry {
+    static func main() {
+        // Progress lines must appear as they happen even when stdout is a pipe or a CI log.
+        setvbuf(stdout, nil, _IOLBF, 0)
+        Retain.main()
+    }
 }

@@ -10,7 +10,7 @@ struct WorldCommand: ParsableCommand {
         abstract: "The built-in synthetic world: knowledge, task families, SFT sets, benchmarks.",
         subcommands: [
             WorldExport.self,
-            // `retain world inspect` goes here (WorldInspect.self), in its own file.
+            WorldInspect.self,
         ])
 }
 
