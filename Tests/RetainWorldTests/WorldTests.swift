@@ -410,3 +410,42 @@ final class ExportTests: XCTestCase {
         XCTAssert(yaml.contains(#"regex_pattern: "^The answer is (.+?)\\.$""#), yaml)
     }
 }
+
+final class PresetTests: XCTestCase {
+    func testEveryPresetBuildsWithItsSizes() throws {
+        var previous: WorldConfig?
+        for preset in WorldConfig.Preset.allCases {
+            let c = WorldConfig.preset(preset)
+            XCTAssertNoThrow(try c.validate())
+            if let p = previous {
+                XCTAssertGreaterThan(c.originalSize, p.originalSize)
+                XCTAssertGreaterThan(c.countries, p.countries)
+                XCTAssertGreaterThanOrEqual(c.generalItemsPerFamily, p.generalItemsPerFamily)
+            }
+            previous = c
+            guard preset != .quick else { continue }   // quick is built by every other test
+            let w = try World(config: c)
+            XCTAssertEqual(w.originalSFT.count, c.originalSize)
+            XCTAssertEqual(w.benchmarks.general.multipleChoice.count, c.generalItemsPerFamily * w.generalFamilies.count)
+            XCTAssertEqual(w.benchmarks.domain.generative.count, c.domainItemsPerFamily * w.domainFamilies.count)
+        }
+    }
+
+    /// The repository's `benchmarks/` folder is `retain world export --preset default --out . --benchmarks-only`.
+    func testCommittedBenchmarksMatchTheDefaultWorld() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = repo.appendingPathComponent("benchmarks")
+        guard FileManager.default.fileExists(atPath: committed.appendingPathComponent("manifest.json").path) else {
+            throw XCTSkip("no benchmarks/ folder next to the sources")
+        }
+        let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("retain-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: fresh) }
+        let files = try WorldExporter.export(try World(preset: .default), to: fresh,
+                                             options: .init(benchmarksOnly: true, presetName: "default"))
+        for path in files {
+            let a = try Data(contentsOf: fresh.appendingPathComponent(path))
+            let b = try Data(contentsOf: repo.appendingPathComponent(path))
+            XCTAssertEqual(a, b, "\(path) is stale: run `retain world export --preset default --out . --benchmarks-only`")
+        }
+    }
+}
