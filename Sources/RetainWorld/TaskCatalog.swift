@@ -105,12 +105,12 @@ public enum TaskCatalog {
                     return ["\(xs.max()!)", "\(xs.reduce(0, +) - xs.first!)"] + numericNeighbours(Int(a)!, &rng)
                 }),
             TaskFamily(
-                name: "unitConversion", kind: .general, summary: "1-20 of a unit in a smaller unit (km->m, m->cm, kg->g, hours->minutes, minutes->seconds)",
+                name: "unitConversion", kind: .general, summary: "1-99 of a unit in a smaller unit (km->m, m->cm, kg->g, hours->minutes, minutes->seconds)",
                 templates: ["How many {to} are in {n} {from}?", "Convert {n} {from} to {to}.", "{n} {from} is how many {to}?", "Express {n} {from} in {to}.", "What is {n} {from} in {to}?"],
                 slots: ["n": .number, "from": .word, "to": .word], answer: .integer, usesKnowledge: false,
                 generate: { rng in
                     let u = rng.pick(units)
-                    return ["n": "\(rng.int(in: 1...20))", "from": u.from, "to": u.to]
+                    return ["n": "\(rng.int(in: 1...99))", "from": u.from, "to": u.to]
                 },
                 validate: { f in int(f, "n") != nil && unitFactor(f) != nil },
                 solve: { f in "\(int(f, "n")! * unitFactor(f)!)" },

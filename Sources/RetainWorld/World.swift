@@ -122,14 +122,14 @@ public struct World: Sendable {
         self.originalTemplates = originalTemplates
         self.originalMix = originalMix
         var setRng = root.derived("set.original")
-        originalSFT = Self.makeSet(source: "original", size: config.originalSize, families: general, mix: originalMix,
+        originalSFT = try Self.makeSet(source: "original", size: config.originalSize, families: general, mix: originalMix,
                                    templates: originalTemplates, style: .original, exclusion: exclusion, rng: &setRng)
 
         // Public sets: missing families from one shared order (nested), λ-shifted mix, phrasings
         // partly shared with the original, own style.
         var missingRng = root.derived("public.missing")
         let missingOrder = missingRng.shuffled(general.map(\.name))
-        publicSets = config.publicSets.map { p in
+        publicSets = try config.publicSets.map { p in
             let missing = Set(missingOrder.prefix(p.missingFamilies))
             let kept = general.filter { !missing.contains($0.name) }
             var rng = root.derived("mix.\(p.name)")
@@ -146,7 +146,7 @@ public struct World: Sendable {
             })
             let style = ResponseStyle.named(p.style)!
             var setRng = root.derived("set.\(p.name)")
-            let conversations = Self.makeSet(source: p.name, size: p.size, families: kept, mix: mix, templates: templates,
+            let conversations = try Self.makeSet(source: p.name, size: p.size, families: kept, mix: mix, templates: templates,
                                              style: style, exclusion: exclusion, rng: &setRng)
             return PublicSet(config: p, style: style, targetMix: mix, missingFamilies: missing.sorted(),
                              templates: templates, conversations: conversations)
@@ -154,7 +154,7 @@ public struct World: Sendable {
 
         // The domain set: domain families, uniform mix, every phrasing, the clinical style.
         var domainRng = root.derived("set.domain")
-        domainSet = Self.makeSet(source: "domain", size: config.domainSize, families: domain,
+        domainSet = try Self.makeSet(source: "domain", size: config.domainSize, families: domain,
                                  mix: Dictionary(uniqueKeysWithValues: domain.map { ($0.name, 1.0 / Double(domain.count)) }),
                                  templates: Dictionary(uniqueKeysWithValues: domain.map { ($0.name, Array($0.templates.indices)) }),
                                  style: .clinical, exclusion: exclusion, rng: &domainRng)
@@ -239,19 +239,19 @@ public struct World: Sendable {
 
     static func makeSet(source: String, size: Int, families: [TaskFamily], mix: [String: Double],
                         templates: [String: [Int]], style: ResponseStyle, exclusion: Exclusion,
-                        rng: inout WorldRandom) -> [Conversation] {
+                        rng: inout WorldRandom) throws -> [Conversation] {
         let weights = families.map { mix[$0.name] ?? 0 }
-        return (0..<size).map { _ in
+        return try (0..<size).map { _ in
             let f = families[rng.index(weightedBy: weights)]
             let phrasings = templates[f.name]!
-            for _ in 0..<10_000 {
+            for _ in 0..<2_000 {
                 let instance = f.generate(&rng)
                 let question = f.render(instance, template: rng.pick(phrasings))
                 if exclusion.excludes(f, instance, question) { continue }
                 return Conversation(messages: [.user(question), .assistant(style.render(f.answer(for: instance)))],
                                     family: f.name, source: source)
             }
-            preconditionFailure("family \(f.name): every drawn instance is held out by the benchmarks")
+            throw WorldError.trainingCapacity(family: f.name, set: source)
         }
     }
 

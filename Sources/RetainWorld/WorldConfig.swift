@@ -139,11 +139,16 @@ public struct WorldConfig: Codable, Hashable, Sendable {
         }
     }
 
-    /// FNV-1a 64 of the canonical JSON encoding (sorted keys), as 16 hex digits: the cache key of
-    /// everything built from this config.
+    /// Bumped whenever a change to the generators changes what a given config builds, so caches
+    /// keyed by `contentHash` do not serve a world from older code.
+    public static let generatorVersion = 1
+
+    /// FNV-1a 64 of the canonical JSON encoding (sorted keys) of this config together with
+    /// `generatorVersion`, as 16 hex digits: the cache key of everything built from this config.
     public var contentHash: String {
+        struct Keyed: Encodable { var config: WorldConfig; var generatorVersion: Int }
         // Encoding a struct of numbers, strings and arrays cannot fail.
-        (try? ContentHash.of(self)) ?? "encoding-failed"
+        return (try? ContentHash.of(Keyed(config: self, generatorVersion: Self.generatorVersion))) ?? "encoding-failed"
     }
 
     /// Throws on values that cannot build a world, naming the field and the allowed range.
@@ -183,6 +188,8 @@ public enum WorldError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(field: String, allowed: String)
     /// A family cannot supply that many distinct held-out benchmark questions.
     case benchmarkCapacity(family: String, wanted: Int, found: Int)
+    /// The benchmarks hold out (nearly) every instance of a family, so a training set cannot draw one.
+    case trainingCapacity(family: String, set: String)
 
     public var description: String {
         switch self {
@@ -191,6 +198,9 @@ public enum WorldError: Error, CustomStringConvertible, Equatable {
         case .benchmarkCapacity(let family, let wanted, let found):
             return "world config: family \(family) has only \(found) distinct benchmark questions, \(wanted) requested; "
                 + "lower the items per family or raise the number of entities"
+        case .trainingCapacity(let family, let set):
+            return "world config: the benchmarks hold out nearly every instance of family \(family), so set \(set) cannot draw one; "
+                + "lower the benchmark items per family or raise the number of entities"
         }
     }
 }

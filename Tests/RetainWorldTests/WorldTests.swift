@@ -227,7 +227,15 @@ final class FamilyTests: XCTestCase {
 
 final class NameTests: XCTestCase {
     func testNamesAreUniqueCapitalisedAndNeverSubstrings() throws {
-        let w = try World(preset: .default)
+        for w in [quickWorld, try World(preset: .default)] { try checkNames(w) }
+        var g = NameGenerator(rng: WorldRandom(seed: 1))
+        XCTAssert(g.register("Velora"))
+        XCTAssertFalse(g.register("Velora"), "a duplicate is refused")
+        XCTAssertFalse(g.register("Velorakan"), "a name containing a name is refused")
+        XCTAssertFalse(g.register("Lora"), "a name inside a name is refused")
+    }
+
+    private func checkNames(_ w: World) throws {
         let kb = w.generalKB, med = w.medicalKB
         let names = kb.countries.map(\.name) + kb.countries.map(\.capital) + kb.languages + kb.animals.map(\.name)
             + kb.elements.map(\.name) + med.diseases.map(\.name) + med.drugs.map(\.name)
@@ -240,11 +248,6 @@ final class NameTests: XCTestCase {
             }
         }
         XCTAssertEqual(Set(kb.elements.map(\.symbol)).count, kb.elements.count, "element symbols are unique")
-        var g = NameGenerator(rng: WorldRandom(seed: 1))
-        XCTAssert(g.register("Velora"))
-        XCTAssertFalse(g.register("Vel0ra".replacingOccurrences(of: "0", with: "o")), "a duplicate is refused")
-        XCTAssertFalse(g.register("Velorakan"), "a name containing a name is refused")
-        XCTAssertFalse(g.register("Lora"), "a name inside a name is refused")
     }
 }
 
@@ -408,5 +411,44 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(WorldExporter.regexEscaped("Sure! Here it is: (x)."), "Sure! Here it is: \\(x\\)\\.")
         let yaml = WorldExporter.generativeYAML(quickWorld.benchmarks.general, strictStyle: .original, configHash: "0")
         XCTAssert(yaml.contains(#"regex_pattern: "^The answer is (.+?)\\.$""#), yaml)
+    }
+}
+
+final class PresetTests: XCTestCase {
+    func testEveryPresetBuildsWithItsSizes() throws {
+        var previous: WorldConfig?
+        for preset in WorldConfig.Preset.allCases {
+            let c = WorldConfig.preset(preset)
+            XCTAssertNoThrow(try c.validate())
+            if let p = previous {
+                XCTAssertGreaterThan(c.originalSize, p.originalSize)
+                XCTAssertGreaterThan(c.countries, p.countries)
+                XCTAssertGreaterThanOrEqual(c.generalItemsPerFamily, p.generalItemsPerFamily)
+            }
+            previous = c
+            guard preset != .quick else { continue }   // quick is built by every other test
+            let w = try World(config: c)
+            XCTAssertEqual(w.originalSFT.count, c.originalSize)
+            XCTAssertEqual(w.benchmarks.general.multipleChoice.count, c.generalItemsPerFamily * w.generalFamilies.count)
+            XCTAssertEqual(w.benchmarks.domain.generative.count, c.domainItemsPerFamily * w.domainFamilies.count)
+        }
+    }
+
+    /// The repository's `benchmarks/` folder is `retain world export --preset default --out . --benchmarks-only`.
+    func testCommittedBenchmarksMatchTheDefaultWorld() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = repo.appendingPathComponent("benchmarks")
+        guard FileManager.default.fileExists(atPath: committed.appendingPathComponent("manifest.json").path) else {
+            throw XCTSkip("no benchmarks/ folder next to the sources")
+        }
+        let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("retain-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: fresh) }
+        let files = try WorldExporter.export(try World(preset: .default), to: fresh,
+                                             options: .init(benchmarksOnly: true, presetName: "default"))
+        for path in files {
+            let a = try Data(contentsOf: fresh.appendingPathComponent(path))
+            let b = try Data(contentsOf: repo.appendingPathComponent(path))
+            XCTAssertEqual(a, b, "\(path) is stale: run `retain world export --preset default --out . --benchmarks-only`")
+        }
     }
 }
