@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "RetainTokenizerTests", dependencies: ["RetainTokenizer"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainBackendsTests", dependencies: ["RetainBackends"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainWorldTests", dependencies: ["RetainWorld", "RetainCore"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainVendorTests", dependencies: ["RetainVendor", "RetainWorld", "RetainBackends", "RetainEngine", "RetainTokenizer", "RetainCore"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]
 )

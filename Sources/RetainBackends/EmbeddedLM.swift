@@ -106,3 +106,17 @@ public final class EmbeddedLM: @unchecked Sendable {
         return ids.count > room ? Array(ids.suffix(room)) : ids
     }
 }
+
+extension EmbeddedLM {
+    /// A copy of this model fine-tuned on `conversations` (SFT with per-role loss weights).
+    /// The original model is left untouched.
+    public func finetuned(on conversations: [[ChatMessage]], roleWeights: RoleWeights = RoleWeights(),
+                          hyperparameters: TrainingHyperparameters,
+                          progress: ((TrainingProgress) -> Void)? = nil) throws -> EmbeddedLM {
+        let packer = try TokenPacker(tokenizer: tokenizer, template: template)
+        let rows = packer.pack(try conversations.map { try packer.chat($0, weights: roleWeights) }, length: model.config.maxSeqLen + 1)
+        let copy = try model.copy()
+        try SupervisedTrainer.train(copy, rows: rows, hyperparameters: hyperparameters, progress: progress)
+        return try EmbeddedLM(model: copy, tokenizer: tokenizer, template: template)
+    }
+}

@@ -44,6 +44,13 @@ public final class LlamaModel: @unchecked Sendable {
 
     public var parameterCount: Int { layout.totalCount }
 
+    /// An independent model with the same config and a copy of the parameters.
+    public func copy() throws -> LlamaModel {
+        let m = try LlamaModel(config: config)
+        m.parameters.copy(from: parameters)
+        return m
+    }
+
     /// FLOPs per trained token: 6·N_non-embedding + 12·L·T·C (the PaLM / nanoGPT estimate).
     public func flopsPerToken(seqLen: Int) -> Double {
         6 * Double(layout.nonEmbeddingCount) + 12 * Double(config.nLayers * seqLen * config.dModel)

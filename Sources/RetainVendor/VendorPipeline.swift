@@ -97,8 +97,7 @@ public final class VendorPipeline {
             let examples = try conversations.map { try packer.chat(chatMessages($0), weights: plan.sftRoleWeights) }
             let rows = packer.pack(examples, length: base.config.maxSeqLen + 1)
             log("SFT of \(spec.name) on \(conversations.count) conversations (\(rows.count) rows)")
-            let model = try LlamaModel(config: base.config)
-            model.parameters.copy(from: base.parameters)
+            let model = try base.copy()
             var h = plan.sft
             h.seed = spec.seed
             if spec != plan.instruct { h.epochs = plan.otherModelsEpochs }
