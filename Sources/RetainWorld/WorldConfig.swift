@@ -115,7 +115,7 @@ public struct WorldConfig: Codable, Hashable, Sendable {
             // CI and tests: builds in milliseconds; every family still has a few hundred examples.
             return WorldConfig(
                 seed: seed, countries: 20, animals: 16, elements: 12, diseases: 12,
-                corpusPasses: 4, domainFactFrequency: 0.3, fillerDocumentsPerPass: 20,
+                corpusPasses: 4, domainFactFrequency: 0.6, fillerDocumentsPerPass: 20,
                 originalSize: 3000, originalTemplatesPerFamily: 3, originalMixSkew: 1.0,
                 publicSets: publicSets(size: 2000), domainSize: 600,
                 generalItemsPerFamily: 20, domainItemsPerFamily: 20)
@@ -124,7 +124,7 @@ public struct WorldConfig: Codable, Hashable, Sendable {
             // items per family (50) that a per-family accuracy moves in steps of 2 points.
             return WorldConfig(
                 seed: seed, countries: 60, animals: 40, elements: 30, diseases: 40,
-                corpusPasses: 10, domainFactFrequency: 0.25, fillerDocumentsPerPass: 100,
+                corpusPasses: 10, domainFactFrequency: 0.5, fillerDocumentsPerPass: 100,
                 originalSize: 20_000, originalTemplatesPerFamily: 3, originalMixSkew: 1.0,
                 publicSets: publicSets(size: 15_000), domainSize: 4_000,
                 generalItemsPerFamily: 50, domainItemsPerFamily: 50)
@@ -132,7 +132,7 @@ public struct WorldConfig: Codable, Hashable, Sendable {
             // Larger models and longer runs: more facts to forget, tighter per-family intervals.
             return WorldConfig(
                 seed: seed, countries: 150, animals: 100, elements: 80, diseases: 100,
-                corpusPasses: 20, domainFactFrequency: 0.2, fillerDocumentsPerPass: 400,
+                corpusPasses: 20, domainFactFrequency: 0.4, fillerDocumentsPerPass: 400,
                 originalSize: 100_000, originalTemplatesPerFamily: 3, originalMixSkew: 1.0,
                 publicSets: publicSets(size: 60_000), domainSize: 20_000,
                 generalItemsPerFamily: 100, domainItemsPerFamily: 100)
