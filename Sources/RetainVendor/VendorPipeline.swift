@@ -121,11 +121,13 @@ public final class VendorPipeline {
         return mixed
     }
 
-    /// Logs about ten progress lines per training run.
+    /// Logs a progress line every 10% of a training run, and at least every 30 seconds.
     private func reporter(_ label: String) -> (TrainingProgress) -> Void {
-        { [log] p in
+        var lastLogged = 0.0
+        return { [log] p in
             let every = max(1, p.totalSteps / 10)
-            if p.step % every == 0 || p.step == p.totalSteps {
+            if p.step % every == 0 || p.step == p.totalSteps || p.elapsed - lastLogged >= 30 {
+                lastLogged = p.elapsed
                 log(String(format: "  %@ step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s  %.0f s", label, p.step, p.totalSteps,
                            p.loss, p.learningRate, p.tokensPerSecond, p.elapsed))
             }
