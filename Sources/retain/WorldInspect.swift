@@ -41,10 +41,19 @@ struct WorldInspect: ParsableCommand {
 
     func loadPlan() throws -> VendorPlan {
         guard let path = vendorPlan else { return .preset(preset) }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CLIError("\(path): cannot read the vendor plan (\(error.localizedDescription))")
+        }
         do {
-            return try JSONDecoder().decode(VendorPlan.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            let plan = try JSONDecoder().decode(VendorPlan.self, from: data)
+            try plan.model.validate()
+            guard !plan.models.isEmpty else { throw CLIError("\(path): models: expected at least one model (the instruct model first)") }
+            return plan
         } catch let e as DecodingError {
-            throw ValidationError("\(path): not a valid vendor plan: \(e)")
+            throw CLIError("\(path): \(describe(e)); print a valid plan with --print-plan")
+        } catch let e as ModelConfigError {
+            throw CLIError("\(path): model: \(e)")
         }
     }
 

@@ -1,0 +1,23 @@
+import Foundation
+
+/// A user-facing error: the message says which file or option is wrong and what was expected.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+/// A decoding error as "field a.b: expected T" rather than Foundation's debug dump.
+func describe(_ e: DecodingError) -> String {
+    func path(_ ctx: DecodingError.Context) -> String {
+        ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch e {
+    case let .typeMismatch(type, ctx): return "field \(path(ctx)): expected \(type)"
+    case let .valueNotFound(type, ctx): return "field \(path(ctx)): expected a value of type \(type)"
+    case let .keyNotFound(key, ctx):
+        let parent = path(ctx)
+        return "missing field \(parent.isEmpty ? "" : parent + ".")\(key.stringValue)"
+    case let .dataCorrupted(ctx): return "not valid JSON (\(ctx.debugDescription))"
+    @unknown default: return "\(e)"
+    }
+}
