@@ -32,9 +32,15 @@ struct WorldExport: ParsableCommand {
         let world = try World(config: .preset(preset, seed: seed))
         let built = Date().timeIntervalSince(start)
         let dir = URL(fileURLWithPath: out, isDirectory: true)
-        let files = try WorldExporter.export(world, to: dir, options: .init(includeOriginal: includeOriginal,
+        let files: [String]
+        do {
+            files = try WorldExporter.export(world, to: dir, options: .init(includeOriginal: includeOriginal,
                                                                              benchmarksOnly: benchmarksOnly,
                                                                              presetName: preset.rawValue))
+        } catch let e as CocoaError {
+            let path = (e.userInfo[NSFilePathErrorKey] as? String) ?? dir.path
+            throw CLIError("cannot write the export to \(path): \(e.localizedDescription)")
+        }
         print(String(format: "world %@ (preset %@, seed %llu) built in %.2f s", world.config.contentHash, preset.rawValue, seed, built))
         if !benchmarksOnly {
             print("  corpus: \(world.pretrainingCorpus.count) documents; original SFT: \(world.originalSFT.count)"
