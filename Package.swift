@@ -24,12 +24,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev, libsqlite3-dev).
+        // System libraries (Debian: libopenblas-dev, libdnnl-dev, libsqlite3-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
 
         // The native Llama-architecture engine: the only target that touches BLAS.
-        .target(name: "RetainEngine", dependencies: ["CBLAS"], swiftSettings: cpuFlags),
+        .target(name: "RetainEngine", dependencies: ["CBLAS", "CDNNL"], swiftSettings: cpuFlags),
         // Byte-level BPE and chat templates.
         .target(name: "RetainTokenizer", swiftSettings: cpuFlags),
         // Value types shared across the harness (messages, conversations, benchmark items, seeded RNG).

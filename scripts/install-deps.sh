@@ -2,7 +2,7 @@
 # Installs the Debian packages Retain needs, only those that are missing.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev libsqlite3-dev; do
+for pkg in libopenblas-dev libdnnl-dev libsqlite3-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

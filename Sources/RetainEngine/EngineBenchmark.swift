@@ -14,9 +14,11 @@ public struct EngineBenchmark {
         public var batch: Int
         public var seqLen: Int
         public var threads: Int
-        /// OpenBLAS sgemm at 2048³ (GFLOP/s, median).
+        /// The library running the engine's products (`GemmBackend`).
+        public var gemm: String
+        /// OpenBLAS sgemm at 2048³ (GFLOP/s, median), OpenBLAS threaded over `threads`: the MFU reference.
         public var sgemm_gflops: Double
-        /// sgemm at the model's own forward GEMM shapes.
+        /// sgemm at the model's own forward GEMM shapes, split over the engine's threads on `gemm`.
         public var model_gemms: [GemmShape]
         public var train_tokens_per_s: Double
         public var median_step_s: Double
@@ -44,7 +46,9 @@ public struct EngineBenchmark {
             ("qkv", R, qkv, c.dModel), ("o_proj", R, c.dModel, c.dModel), ("gate_up", R, 2 * c.ffnHidden, c.dModel),
             ("down", R, c.dModel, c.ffnHidden), ("lm_head", R, c.vocabSize, c.dModel),
         ]
-        let gemms = shapes.map { GemmShape(name: $0.0, m: $0.1, n: $0.2, k: $0.3, gflops: measureSgemmGFLOPS(m: $0.1, n: $0.2, k: $0.3)) }
+        let gemms = shapes.map {
+            GemmShape(name: $0.0, m: $0.1, n: $0.2, k: $0.3, gflops: measureSgemmGFLOPS(m: $0.1, n: $0.2, k: $0.3, engineSplit: true))
+        }
         let big = measureSgemmGFLOPS(m: 2048, n: 2048, k: 2048)
 
         let model = try LlamaModel(config: c, seed: 1)
@@ -81,7 +85,8 @@ public struct EngineBenchmark {
         let med = median(times)
         let tps = Double(R) / med
         let fpt = model.flopsPerToken(seqLen: c.maxSeqLen)
-        return Result(config: c, batch: batch, seqLen: c.maxSeqLen, threads: EngineThreads.count, sgemm_gflops: big,
+        return Result(config: c, batch: batch, seqLen: c.maxSeqLen, threads: EngineThreads.count,
+                      gemm: GemmBackend.current.rawValue, sgemm_gflops: big,
                       model_gemms: gemms, train_tokens_per_s: tps, median_step_s: med, step_seconds: times,
                       flops_per_token: fpt, mfu: tps * fpt / (big * 1e9), profile: shares)
     }

@@ -18,9 +18,19 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Untimed warm-up steps per config.") var warmup = 3
     @Option(help: "Only run the config with this d_model (128 or 256).") var dModel: Int?
     @Flag(help: "Also profile where step time goes, by kernel category.") var profile = false
+    @Option(help: "Library for the engine's products: onednn or openblas (default: $RETAIN_GEMM, else onednn).") var gemm: String?
     @Flag(help: "Print a JSON array instead of a table.") var json = false
 
+    func validate() throws {
+        if let gemm, GemmBackend(rawValue: gemm) == nil {
+            throw ValidationError("--gemm must be one of \(GemmBackend.allCases.map(\.rawValue).joined(separator: ", ")) (got \(gemm))")
+        }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256 (got \(threads))") }
+        guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be >= 1 and --warmup >= 0") }
+    }
+
     func run() throws {
+        if let gemm, let backend = GemmBackend(rawValue: gemm) { GemmBackend.current = backend }
         EngineThreads.set(threads)
         let configs = [
             ModelConfig(vocabSize: 1024, dModel: 128, nLayers: 4, nHeads: 8, ffnHidden: 384, maxSeqLen: 128),
@@ -31,8 +41,8 @@ struct EngineBench: ParsableCommand {
             let r = try EngineBenchmark(config: c, batch: 16, steps: steps, warmup: warmup).run(profile: profile)
             results.append(r)
             if !json {
-                print(String(format: "d_model %4d: %8.0f tokens/s  step %.3f s  MFU %.3f  (sgemm 2048³ %.1f GFLOP/s, %d threads)",
-                             c.dModel, r.train_tokens_per_s, r.median_step_s, r.mfu, r.sgemm_gflops, r.threads))
+                print(String(format: "d_model %4d: %8.0f tokens/s  step %.3f s  MFU %.3f  (OpenBLAS sgemm 2048³ %.1f GFLOP/s, %d threads, products on %@)",
+                             c.dModel, r.train_tokens_per_s, r.median_step_s, r.mfu, r.sgemm_gflops, r.threads, r.gemm as NSString))
                 for g in r.model_gemms { print(String(format: "    sgemm %-8@ %5d×%4d×%4d  %6.1f GFLOP/s", g.name as NSString, g.m, g.n, g.k, g.gflops)) }
                 if let p = r.profile {
                     print("    profile: " + p.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f%%", $0.key, $0.value * 100) }.joined(separator: ", "))

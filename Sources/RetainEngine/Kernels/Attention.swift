@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// Shapes of causal grouped-query attention over a [B, T] batch.
@@ -24,7 +23,6 @@ let attentionBlock = 32
 func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
                       _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
-    let stride = Int32(s.qkvStride), T32 = Int32(T), D32 = Int32(D), outStride = Int32(s.outStride)
     parallelChunks(s.B * K) { _, range in
         for item in range {
             let b = item / K, kvh = item % K
@@ -37,15 +35,15 @@ func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutable
                 for r0 in Swift.stride(from: 0, to: T, by: attentionBlock) {
                     let rows = min(attentionBlock, T - r0), cols = r0 + rows
                     // p[r0..<r0+rows, 0..<cols] = q kᵀ · scale, then a causal softmax per row.
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), D32, s.scale,
-                                q + r0 * s.qkvStride, stride, k, stride, 0, p + r0 * T, T32)
+                    sgemm(transA: false, transB: true, rows, cols, D, alpha: s.scale,
+                          q + r0 * s.qkvStride, s.qkvStride, k, s.qkvStride, beta: 0, p + r0 * T, T)
                     for t in r0..<cols {
                         let row = p + t * T
                         softmaxInPlace(row, t + 1)
                         (row + t + 1).update(repeating: 0, count: cols - t - 1)
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), D32, Int32(cols), 1,
-                                p + r0 * T, T32, v, stride, 0, o + r0 * s.outStride, outStride)
+                    sgemm(transA: false, transB: false, rows, D, cols, alpha: 1,
+                          p + r0 * T, T, v, s.qkvStride, beta: 0, o + r0 * s.outStride, s.outStride)
                 }
             }
         }
@@ -56,7 +54,6 @@ func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutable
 func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                        _ probs: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
-    let stride = Int32(s.qkvStride), T32 = Int32(T), D32 = Int32(D), outStride = Int32(s.outStride)
     parallelChunks(s.B * K) { _, range in
         let ds = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
         defer { ds.deallocate() }
@@ -73,8 +70,8 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointe
                 for r0 in Swift.stride(from: 0, to: T, by: attentionBlock) {
                     let rows = min(attentionBlock, T - r0), cols = r0 + rows
                     // dP = dO vᵀ, then dS = p ∘ (dP − Σ_j p dP) · scale on the causal part.
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), D32, 1,
-                                dO + r0 * s.outStride, outStride, v, stride, 0, ds + r0 * T, T32)
+                    sgemm(transA: false, transB: true, rows, cols, D, alpha: 1,
+                          dO + r0 * s.outStride, s.outStride, v, s.qkvStride, beta: 0, ds + r0 * T, T)
                     for t in r0..<cols {
                         let pr = p + t * T, dr = ds + t * T
                         let n = t + 1
@@ -83,17 +80,17 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointe
                         (dr + n).update(repeating: 0, count: cols - n)
                     }
                     // dQ = dS k
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), D32, Int32(cols), 1,
-                                ds + r0 * T, T32, k, stride, 0, dq + r0 * s.qkvStride, stride)
+                    sgemm(transA: false, transB: false, rows, D, cols, alpha: 1,
+                          ds + r0 * T, T, k, s.qkvStride, beta: 0, dq + r0 * s.qkvStride, s.qkvStride)
                 }
                 // Keys j0..<j0+kb only receive gradient from queries t >= j0.
                 for j0 in Swift.stride(from: 0, to: T, by: attentionBlock) {
-                    let kb = min(attentionBlock, T - j0), n = Int32(T - j0)
+                    let kb = min(attentionBlock, T - j0), n = T - j0
                     // dV (+)= pᵀ dO ; dK (+)= dSᵀ q
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(kb), D32, n, 1,
-                                p + j0 * T + j0, T32, dO + j0 * s.outStride, outStride, beta, dv + j0 * s.qkvStride, stride)
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(kb), D32, n, 1,
-                                ds + j0 * T + j0, T32, q + j0 * s.qkvStride, stride, beta, dk + j0 * s.qkvStride, stride)
+                    sgemm(transA: true, transB: false, kb, D, n, alpha: 1,
+                          p + j0 * T + j0, T, dO + j0 * s.outStride, s.outStride, beta: beta, dv + j0 * s.qkvStride, s.qkvStride)
+                    sgemm(transA: true, transB: false, kb, D, n, alpha: 1,
+                          ds + j0 * T + j0, T, q + j0 * s.qkvStride, s.qkvStride, beta: beta, dk + j0 * s.qkvStride, s.qkvStride)
                 }
             }
         }
