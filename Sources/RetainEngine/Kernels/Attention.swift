@@ -56,6 +56,7 @@ func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutable
 func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
                        _ probs: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
+    let scale = s.scale
     parallelChunks(s.B * K) { _, range in
         let ds = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
         defer { ds.deallocate() }
@@ -78,7 +79,7 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointe
                         let pr = p + t * T, dr = ds + t * T
                         let n = t + 1
                         let dot = dotProduct(pr, dr, n)
-                        for j in 0..<n { dr[j] = pr[j] * (dr[j] - dot) * s.scale }
+                        for j in 0..<n { dr[j] = pr[j] * (dr[j] - dot) * scale }
                         (dr + n).update(repeating: 0, count: cols - n)
                     }
                     // dQ = dS k
