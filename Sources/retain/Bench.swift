@@ -50,9 +50,7 @@ struct EngineBench: ParsableCommand {
             }
         }
         if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(results), as: UTF8.self))
+            try printJSON(results)
         }
     }
 }

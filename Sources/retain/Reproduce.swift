@@ -28,17 +28,12 @@ struct Reproduce: ParsableCommand {
     }
 
     func run() throws {
-        let json = self.json
         let options = EngineDemo.Options(
             seed: seed, threads: threads, steps: steps, outDir: URL(fileURLWithPath: out),
-            log: { line in
-                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
-            })
+            log: progressLog(json: json))
         let summary = try EngineDemo(options: options).run()
         if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(summary), as: UTF8.self))
+            try printJSON(summary)
         } else {
             print(summary.table)
         }

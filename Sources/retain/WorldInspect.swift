@@ -59,16 +59,11 @@ struct WorldInspect: ParsableCommand {
 
     func run() throws {
         if printPlan {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(VendorPlan.preset(preset)), as: UTF8.self))
+            try printJSON(VendorPlan.preset(preset))
             return
         }
         EngineThreads.set(threads)
-        let json = self.json
-        let log: (String) -> Void = { line in
-            if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
-        }
+        let log = progressLog(json: json)
         let world = try World(config: .preset(preset, seed: seed))
         let vendorCache = cache.map { ModelCache(root: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelCache()
         let pipeline = VendorPipeline(world: world, plan: try loadPlan(), cache: vendorCache, log: log)
@@ -87,9 +82,7 @@ struct WorldInspect: ParsableCommand {
                             modelsCached: Dictionary(uniqueKeysWithValues: models.map { ($0.spec.name, $0.cached) }),
                             general: general, domain: domain, instructions: sample, publicSetDistances: distances)
         if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print(table(report))
         }

@@ -21,3 +21,17 @@ func describe(_ e: DecodingError) -> String {
     @unknown default: return "\(e)"
     }
 }
+
+/// Where progress lines go: stdout for a human, stderr when stdout carries JSON.
+func progressLog(json: Bool) -> (String) -> Void {
+    { line in
+        if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+    }
+}
+
+/// Prints a value as pretty, key-sorted JSON on stdout (the machine-readable form of a report).
+func printJSON<T: Encodable>(_ value: T) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try enc.encode(value), as: UTF8.self))
+}
