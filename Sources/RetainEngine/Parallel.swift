@@ -2,7 +2,7 @@ import CBLAS
 import Foundation
 
 /// Thread settings for the engine. The engine parallelises every kernel itself, GEMMs included
-/// (split into row blocks), and keeps OpenBLAS single-threaded, so only one pool of threads runs.
+/// (split into row blocks), and calls the GEMM library single-threaded, so only one pool of threads runs.
 ///
 /// Work is always split into exactly `threads` contiguous chunks, and reductions combine
 /// per-chunk partials in chunk order, so results depend on the thread count but never on
@@ -13,10 +13,10 @@ public enum EngineThreads {
         return 1
     }()
 
-    /// Threads used by kernels and OpenBLAS.
+    /// Threads used by the engine's kernels, GEMMs included.
     public static var count: Int { current }
 
-    /// Sets the engine's thread count (clamped to at least 1); OpenBLAS stays single-threaded.
+    /// Sets the engine's thread count (clamped to at least 1); OpenBLAS's own pool stays at one thread.
     public static func set(_ n: Int) {
         current = max(1, n)
         openblas_set_num_threads(1)

@@ -13,7 +13,7 @@ struct EngineBench: ParsableCommand {
         commandName: "engine",
         abstract: "Training throughput and MFU at the two reference configs (d_model 128 and 256).")
 
-    @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
+    @Option(help: "Threads for the engine's kernels and for the OpenBLAS reference sgemm.") var threads = 2
     @Option(help: "Timed training steps per config.") var steps = 20
     @Option(help: "Untimed warm-up steps per config.") var warmup = 3
     @Option(help: "Only run the config with this d_model (128 or 256).") var dModel: Int?

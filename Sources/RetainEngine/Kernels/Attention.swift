@@ -20,8 +20,8 @@ let attentionBlock = 64
 /// out[B·T, H·D] = softmax(q kᵀ · scale, causal) v, storing the probabilities in probs[B, H, T, T]
 /// (entries above the diagonal within the computed blocks are zero; the rest are never read).
 ///
-/// Each (batch, kv-head) item runs its small GEMMs through single-threaded OpenBLAS, and the items
-/// are spread over the engine's threads.
+/// Each (batch, kv-head) item runs its small GEMMs single-threaded (`sgemm`, on the current
+/// `GemmBackend`), and the items are spread over the engine's threads.
 func attentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
                       _ qkv: UnsafePointer<Float>, _ s: AttentionShape) {
     let (T, H, K, D) = (s.T, s.H, s.K, s.D)
