@@ -22,6 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, libdnnl-dev, libsqlite3-dev).
@@ -39,16 +40,32 @@ let package = Package(
         .target(name: "RetainWorld", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
 
         // Text-level access to the embedded engine: packing, training loops, EmbeddedLM.
-        .target(name: "RetainBackends", dependencies: ["RetainEngine", "RetainTokenizer"], swiftSettings: cpuFlags),
+        .target(name: "RetainBackends", dependencies: ["RetainCore", "RetainEngine", "RetainTokenizer"], swiftSettings: cpuFlags),
+
+        // The method and its baselines as typed transforms over text-level models (no I/O, no store).
+        .target(name: "RetainStages", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
+        // SQLite: schema, migrations, parameterised queries. The only target that touches SQLite.
+        .target(name: "RetainStore", dependencies: ["RetainCore", "CSQLite"], swiftSettings: cpuFlags),
+        // The YAML experiment spec: types and a parser whose errors name file:line and field.
+        .target(name: "RetainSpec", dependencies: ["RetainCore", .product(name: "Yams", package: "Yams")],
+                exclude: ["README-spec.md"], swiftSettings: cpuFlags),
+        // Forgetting metrics and paired statistics: pure functions over per-item records.
+        .target(name: "RetainAnalysis", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
+        // Spec -> graph of stage runs, content-hash keyed, resumable, over the store.
+        .target(name: "RetainOrchestrator", dependencies: ["RetainCore", "RetainStages", "RetainStore", "RetainSpec"],
+                swiftSettings: cpuFlags),
+        // Fakes for tests: a scripted LanguageModel and Trainer.
+        .target(name: "RetainTestSupport", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
 
         // The built-in world's vendor: trains and caches its tokenizer, base and released models.
-        .target(name: "RetainVendor", dependencies: ["RetainCore", "RetainWorld", "RetainBackends", "RetainEngine", "RetainTokenizer"],
+        .target(name: "RetainVendor", dependencies: ["RetainCore", "RetainWorld", "RetainBackends", "RetainEngine", "RetainTokenizer", "RetainStages", "RetainOrchestrator"],
                 swiftSettings: cpuFlags),
 
         .executableTarget(
             name: "retain",
             dependencies: [
                 "RetainEngine", "RetainTokenizer", "RetainBackends", "RetainCore", "RetainWorld", "RetainVendor",
+                "RetainStages", "RetainStore", "RetainSpec", "RetainAnalysis", "RetainOrchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags),
@@ -59,6 +76,11 @@ let package = Package(
         .testTarget(name: "RetainBackendsTests", dependencies: ["RetainBackends"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainWorldTests", dependencies: ["RetainWorld", "RetainCore"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainVendorTests", dependencies: ["RetainVendor", "RetainWorld", "RetainBackends", "RetainEngine", "RetainTokenizer", "RetainCore"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainStagesTests", dependencies: ["RetainStages", "RetainCore", "RetainTestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainStoreTests", dependencies: ["RetainStore", "RetainCore"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainSpecTests", dependencies: ["RetainSpec", "RetainCore"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainAnalysisTests", dependencies: ["RetainAnalysis", "RetainCore"], exclude: ["Fixtures"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainOrchestratorTests", dependencies: ["RetainOrchestrator", "RetainStages", "RetainStore", "RetainSpec", "RetainCore", "RetainTestSupport"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]
 )

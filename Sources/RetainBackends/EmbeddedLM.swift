@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 import RetainEngine
 import RetainTokenizer
 
@@ -39,6 +40,8 @@ public final class EmbeddedLM: @unchecked Sendable {
     /// Tokens that always end a generation: end of turn and end of text.
     let stopTokens: [[Int32]]
     let beginOfSequence: Int32
+    /// Hash of the weights, the model config and the tokenizer: equal identifiers, equal outputs.
+    public let identifier: String
 
     public init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate = ChatTemplate()) throws {
         guard tokenizer.vocabSize <= model.config.vocabSize else {
@@ -51,6 +54,10 @@ public final class EmbeddedLM: @unchecked Sendable {
             throw TokenizerError.missingSpecialToken(SpecialTokens.endOfText)
         }
         beginOfSequence = Int32(eot)
+        identifier = "embedded:" + ContentHash.hex(ContentHash.fnv1a64(bytes: UnsafeBufferPointer(
+            start: UnsafeRawPointer(model.parameters.pointer).assumingMemoryBound(to: UInt8.self),
+            count: model.parameterCount * MemoryLayout<Float>.size)) ^ ContentHash.fnv1a64((try? ContentHash.of(model.config)) ?? "")
+            ^ ContentHash.fnv1a64((try? ContentHash.of(tokenizer)) ?? ""))
         stopTokens = [SpecialTokens.imEnd, SpecialTokens.endOfText].compactMap { tokenizer.id(ofSpecial: $0) }.map { [Int32($0)] }
     }
 
@@ -71,6 +78,12 @@ public final class EmbeddedLM: @unchecked Sendable {
     /// Continues every request (batched with a KV cache) and returns the decoded text of each.
     public func generate(_ requests: [TextGenerationRequest], batchSize: Int = 32,
                          progress: ((Int) -> Void)? = nil) throws -> [String] {
+        try complete(requests, batchSize: batchSize, progress: progress).map(\.text)
+    }
+
+    /// Like `generate`, with the reason each generation ended.
+    public func complete(_ requests: [TextGenerationRequest], batchSize: Int = 32,
+                         progress: ((Int) -> Void)? = nil) throws -> [Completion] {
         let engineRequests = try requests.map { r in
             GenerationRequest(prompt: try fit(encode(r.prompt), reserve: 1), maxNewTokens: r.maxTokens,
                               sampling: r.sampling, seed: r.seed, stopSequences: stopTokens)
@@ -86,15 +99,22 @@ public final class EmbeddedLM: @unchecked Sendable {
         let results = try model.generate(engineRequests, batchSize: batchSize, shouldStop: check, progress: progress)
         return try zip(requests, results).map { r, res in
             var text = try tokenizer.decode(res.tokens.map(Int.init))
-            if let cut = r.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() { text = String(text[..<cut]) }
-            return text
+            if let cut = r.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() {
+                return Completion(text: String(text[..<cut]), finishReason: .stop)
+            }
+            switch res.finishReason {
+            case .stop: return Completion(text: text, finishReason: .stop)
+            case .length, .contextFull:
+                text = text.replacingOccurrences(of: "\u{FFFD}", with: "")
+                return Completion(text: text, finishReason: .length)
+            }
         }
     }
 
     /// Log-likelihood of each continuation after its prompt; each prompt is computed once.
     public func loglikelihood(_ requests: [TextLoglikelihoodRequest], progress: ((Int) -> Void)? = nil) throws -> [[ContinuationScore]] {
         let engineRequests = try requests.map { r in
-            LoglikelihoodRequest(context: try encode(r.prompt),
+            RetainEngine.LoglikelihoodRequest(context: try encode(r.prompt),
                                  continuations: r.continuations.map { tokenizer.encode($0, allowSpecial: false).map(Int32.init) })
         }
         return try model.loglikelihood(engineRequests, progress: progress)

@@ -5,7 +5,7 @@ struct Retain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retain",
         abstract: "Measure and mitigate catastrophic forgetting in supervised fine-tuning.",
-        subcommands: [Reproduce.self, WorldCommand.self, Bench.self])
+        subcommands: [Run.self, Reproduce.self, WorldCommand.self, Bench.self])
 }
 
 @main

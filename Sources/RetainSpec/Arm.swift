@@ -1,0 +1,199 @@
+import Foundation
+
+/// One way of building the fine-tuning data (an "arm" of the experiment). Written in YAML by its
+/// `name`; `Arm(parsing:)` reads that spelling back, so `Arm(parsing: arm.name) == arm`.
+///
+/// | YAML | case | fine-tunes on |
+/// |---|---|---|
+/// | `instruct` | `.instruct` | nothing: the released instruct model as is (the reference) |
+/// | `domain-only` | `.domainOnly` | the domain set alone |
+/// | `public-mix:NAME` | `.publicMix("NAME")` | the domain set mixed with public SFT set NAME |
+/// | `reconstructed-mix` | `.reconstructedMix` | the domain set mixed with the reconstructed set (the method) |
+/// | `oracle-replay` | `.oracleReplay` | the domain set mixed with the hidden original SFT set (built-in world only) |
+/// | `one-model-one-response` | `.oneModelOneResponse` | ablation: reconstructed with the instruct model only, 1 response, no judge filter |
+/// | `one-model-three-self-judged` | `.oneModelThreeSelfJudged` | ablation: instruct model only, 3 responses, judged by itself |
+public enum Arm: Hashable, Sendable, CustomStringConvertible {
+    case instruct
+    case domainOnly
+    case publicMix(String)
+    case reconstructedMix
+    case oracleReplay
+    case oneModelOneResponse
+    case oneModelThreeSelfJudged
+
+    /// The prefix of a public-mix arm; the public set's name follows it.
+    public static let publicMixPrefix = "public-mix:"
+
+    /// Every spelling `Arm(parsing:)` accepts, `public-mix:<name>` standing for the public-mix family.
+    public static let allowedSpellings = [
+        "instruct", "domain-only", "public-mix:<name>", "reconstructed-mix", "oracle-replay",
+        "one-model-one-response", "one-model-three-self-judged",
+    ]
+
+    /// The arms without a parameter, by YAML name.
+    static let fixedArms: [(String, Arm)] = [
+        ("instruct", .instruct), ("domain-only", .domainOnly), ("reconstructed-mix", .reconstructedMix),
+        ("oracle-replay", .oracleReplay), ("one-model-one-response", .oneModelOneResponse),
+        ("one-model-three-self-judged", .oneModelThreeSelfJudged),
+    ]
+
+    /// The YAML spelling (`public-mix:publicA`, `reconstructed-mix`, ...).
+    public var name: String {
+        switch self {
+        case .instruct: return "instruct"
+        case .domainOnly: return "domain-only"
+        case .publicMix(let set): return Arm.publicMixPrefix + set
+        case .reconstructedMix: return "reconstructed-mix"
+        case .oracleReplay: return "oracle-replay"
+        case .oneModelOneResponse: return "one-model-one-response"
+        case .oneModelThreeSelfJudged: return "one-model-three-self-judged"
+        }
+    }
+
+    public var description: String { name }
+
+    /// Parses a YAML spelling. Throws a `SpecError` (kind `.invalidValue`, path `arm`, no file
+    /// position) naming the allowed spellings, with a "did you mean" suggestion for near misses;
+    /// `SpecParser` re-throws it with the arm's file position and field path.
+    public init(parsing text: String) throws {
+        switch Arm.parse(text) {
+        case .success(let arm): self = arm
+        case .failure(let problem):
+            throw SpecError(kind: .invalidValue, file: "", line: nil, column: nil, path: "arm", message: problem.message)
+        }
+    }
+
+    struct Problem: Error { let message: String }
+
+    static func parse(_ text: String) -> Result<Arm, Problem> {
+        if let arm = fixedArms.first(where: { $0.0 == text })?.1 { return .success(arm) }
+        if text.hasPrefix(publicMixPrefix) {
+            let set = String(text.dropFirst(publicMixPrefix.count))
+            if set.isEmpty {
+                return .failure(Problem(message: "public-mix needs a public set name after the colon (e.g. public-mix:publicA), found \"\(text)\""))
+            }
+            if !SpecNames.isValidName(set) {
+                return .failure(Problem(message: "public set name must match \(SpecNames.namePattern), found \"\(set)\" in \"\(text)\""))
+            }
+            return .success(.publicMix(set))
+        }
+        if text == "public-mix" {
+            return .failure(Problem(message: "public-mix needs a public set name after a colon (e.g. public-mix:publicA), found \"\(text)\""))
+        }
+        var message = "unknown arm \(SpecNames.quoted(text))"
+        let candidates = fixedArms.map { $0.0 } + ["public-mix"]
+        if let suggestion = EditDistance.suggestion(for: text, among: candidates) {
+            message += "; did you mean \"\(suggestion == "public-mix" ? "public-mix:<name>" : suggestion)\"?"
+        } else if let colon = text.firstIndex(of: ":"),
+                  EditDistance.distance(String(text[..<colon]), "public-mix") <= 2 {
+            message += "; did you mean \"public-mix\(text[colon...])\"?"
+        }
+        message += " (allowed: \(allowedSpellings.joined(separator: ", ")))"
+        return .failure(Problem(message: message))
+    }
+
+    /// Whether the arm fine-tunes at all (everything but `instruct`).
+    public var isFineTuned: Bool { self != .instruct }
+
+    /// Whether the arm mixes general data with the domain set (so `mix.general_share` applies and
+    /// it can be swept): public-mix, reconstructed-mix, oracle-replay and both ablations.
+    public var isMix: Bool {
+        switch self {
+        case .instruct, .domainOnly: return false
+        case .publicMix, .reconstructedMix, .oracleReplay, .oneModelOneResponse, .oneModelThreeSelfJudged: return true
+        }
+    }
+
+    /// Whether the arm's general data is synthesised from the instruct model (the `synthesis`
+    /// section applies): reconstructed-mix and both ablations.
+    public var needsSynthesis: Bool {
+        switch self {
+        case .reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged: return true
+        case .instruct, .domainOnly, .publicMix, .oracleReplay: return false
+        }
+    }
+
+    /// The public set a public-mix arm uses.
+    public var publicSet: String? {
+        if case .publicMix(let set) = self { return set }
+        return nil
+    }
+}
+
+extension Arm: Codable {
+    /// Decodes the YAML spelling (a single string).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        switch Arm.parse(text) {
+        case .success(let arm): self = arm
+        case .failure(let problem):
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: problem.message)
+        }
+    }
+
+    /// Encodes the YAML spelling (a single string).
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+}
+
+/// Name rules shared by the experiment name, public set names and messages.
+enum SpecNames {
+    static let namePattern = "[A-Za-z0-9._-]{1,64}"
+
+    static func isValidName(_ s: String) -> Bool {
+        guard (1...64).contains(s.unicodeScalars.count) else { return false }
+        return s.unicodeScalars.allSatisfy { c in
+            (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "." || c == "_" || c == "-"
+        }
+    }
+
+    /// A string in double quotes, with quotes, backslashes and control characters escaped.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 { out += String(format: "\\u{%02X}", c.value) } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+enum EditDistance {
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+
+    /// The candidate nearest to `word` if it is within `maxDistance` edits (ties: the earlier
+    /// candidate); nil otherwise or when `word` is itself a candidate.
+    static func suggestion(for word: String, among candidates: [String], maxDistance: Int = 2) -> String? {
+        var best: (String, Int)?
+        for candidate in candidates where candidate != word {
+            let d = distance(word, candidate)
+            if d <= maxDistance, d < (best?.1 ?? Int.max) { best = (candidate, d) }
+        }
+        return best?.0
+    }
+}

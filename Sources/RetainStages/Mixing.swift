@@ -1,0 +1,63 @@
+import RetainCore
+
+/// Stage 5: the fine-tuning mix: the domain set plus at most one general source.
+public enum Mixing {
+    public struct Config: Codable, Hashable, Sendable {
+        /// Share of general conversations in the mix, in (0, 1) (paper: 0.83, i.e. 83:17).
+        public var generalShare: Double
+        /// Total conversations; nil means domain size / (1 − generalShare), rounded, so the whole
+        /// domain set is used once.
+        public var total: Int?
+        public var seed: UInt64
+        public init(generalShare: Double = 0.83, total: Int? = nil, seed: UInt64) {
+            self.generalShare = generalShare; self.total = total; self.seed = seed
+        }
+    }
+
+    public struct Stats: Codable, Hashable, Sendable {
+        public var total: Int
+        public var general: Int
+        public var domain: Int
+        /// Distinct general / domain conversations used (fewer than the counts when a source had to
+        /// be repeated to reach its share).
+        public var generalDistinct: Int
+        public var domainDistinct: Int
+        public var generalSourceSize: Int
+    }
+
+    /// Exact counts: general = round(total × share), domain = total − general. A source smaller
+    /// than its count is used whole, then again in a fresh shuffle, until the count is reached.
+    /// With no general source the mix is the domain set alone (shuffled; `total` defaults to its size).
+    public static func run(domain: [Conversation], general: [Conversation]?, config: Config) throws -> (conversations: [Conversation], stats: Stats) {
+        guard !domain.isEmpty else { throw StageError.invalidInput("the domain set is empty") }
+        guard config.generalShare > 0, config.generalShare < 1 else {
+            throw StageError.invalidInput("general share \(config.generalShare) is not in (0, 1)")
+        }
+        var rng = WorldRandom(seed: StageSeed.derive(config.seed, "mix"))
+        guard let general else {
+            let n = config.total ?? domain.count
+            let d = draw(domain, count: n, rng: &rng)
+            return (d, Stats(total: n, general: 0, domain: n, generalDistinct: 0, domainDistinct: min(n, domain.count), generalSourceSize: 0))
+        }
+        guard !general.isEmpty else { throw StageError.invalidInput("the general source is empty") }
+        let total = config.total ?? Int((Double(domain.count) / (1 - config.generalShare)).rounded())
+        let nGeneral = Int((Double(total) * config.generalShare).rounded())
+        let nDomain = total - nGeneral
+        var mix = draw(general, count: nGeneral, rng: &rng) + draw(domain, count: nDomain, rng: &rng)
+        mix.shuffle(using: &rng)
+        return (mix, Stats(total: total, general: nGeneral, domain: nDomain, generalDistinct: min(nGeneral, general.count),
+                           domainDistinct: min(nDomain, domain.count), generalSourceSize: general.count))
+    }
+
+    /// `count` items: whole shuffled passes over `items`, the last one partial.
+    static func draw(_ items: [Conversation], count: Int, rng: inout WorldRandom) -> [Conversation] {
+        var out: [Conversation] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            var pass = items
+            pass.shuffle(using: &rng)
+            out.append(contentsOf: pass.prefix(count - out.count))
+        }
+        return out
+    }
+}
