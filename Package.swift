@@ -48,11 +48,16 @@ let package = Package(
         .target(name: "RetainStore", dependencies: ["RetainCore", "CSQLite"], swiftSettings: cpuFlags),
         // The YAML experiment spec: types and a parser whose errors name file:line and field.
         .target(name: "RetainSpec", dependencies: ["RetainCore", .product(name: "Yams", package: "Yams")],
-                exclude: ["README-spec.md"], swiftSettings: cpuFlags),
+                swiftSettings: cpuFlags),
         // Forgetting metrics and paired statistics: pure functions over per-item records.
         .target(name: "RetainAnalysis", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
         // Spec -> graph of stage runs, content-hash keyed, resumable, over the store.
-        .target(name: "RetainOrchestrator", dependencies: ["RetainCore", "RetainStages", "RetainStore", "RetainSpec"],
+        .target(name: "RetainOrchestrator", dependencies: ["RetainCore", "RetainStages", "RetainStore", "RetainSpec", "RetainAnalysis"],
+                swiftSettings: cpuFlags),
+        // Analysis in, Markdown and self-contained HTML out; no I/O.
+        .target(name: "RetainReport", dependencies: ["RetainCore", "RetainAnalysis"], swiftSettings: cpuFlags),
+        // Forgetting budgets (YAML) checked against an analysis, for regression tests of fine-tunes.
+        .target(name: "RetainGate", dependencies: ["RetainCore", "RetainAnalysis", .product(name: "Yams", package: "Yams")],
                 swiftSettings: cpuFlags),
         // Fakes for tests: a scripted LanguageModel and Trainer.
         .target(name: "RetainTestSupport", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
@@ -66,6 +71,7 @@ let package = Package(
             dependencies: [
                 "RetainEngine", "RetainTokenizer", "RetainBackends", "RetainCore", "RetainWorld", "RetainVendor",
                 "RetainStages", "RetainStore", "RetainSpec", "RetainAnalysis", "RetainOrchestrator",
+                "RetainReport", "RetainGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags),
@@ -80,6 +86,10 @@ let package = Package(
         .testTarget(name: "RetainStoreTests", dependencies: ["RetainStore", "RetainCore"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainSpecTests", dependencies: ["RetainSpec", "RetainCore"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainAnalysisTests", dependencies: ["RetainAnalysis", "RetainCore"], exclude: ["Fixtures"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainReportTests", dependencies: ["RetainReport", "RetainAnalysis", "RetainCore"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainGateTests", dependencies: ["RetainGate", "RetainAnalysis", "RetainCore"], swiftSettings: cpuFlags),
+        // End to end through the built `retain` binary.
+        .testTarget(name: "RetainCLITests", dependencies: ["RetainStore"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainOrchestratorTests", dependencies: ["RetainOrchestrator", "RetainStages", "RetainStore", "RetainSpec", "RetainCore", "RetainTestSupport"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]

@@ -8,8 +8,20 @@ public struct BenchmarkData {
     public var multipleChoice: [MultipleChoiceItem]
     public var generative: [GenerativeItem]
     public var checker: any AnswerChecker
-    public init(name: String, kind: BenchmarkKind, multipleChoice: [MultipleChoiceItem], generative: [GenerativeItem], checker: any AnswerChecker) {
+    /// Effective answer choices per family for the chance adjustment (a family whose items have
+    /// four candidates but a yes/no answer has 2); families not listed use their items' count.
+    public var effectiveChoices: [String: Int]
+    public init(name: String, kind: BenchmarkKind, multipleChoice: [MultipleChoiceItem], generative: [GenerativeItem],
+                checker: any AnswerChecker, effectiveChoices: [String: Int] = [:]) {
         self.name = name; self.kind = kind; self.multipleChoice = multipleChoice; self.generative = generative; self.checker = checker
+        self.effectiveChoices = effectiveChoices
+    }
+
+    /// k per family: `effectiveChoices`, else the number of choices of the family's first item.
+    public var choicesPerFamily: [String: Int] {
+        var k = effectiveChoices
+        for item in multipleChoice where k[item.family] == nil { k[item.family] = item.choices.count }
+        return k
     }
 }
 
@@ -31,4 +43,26 @@ public protocol ExperimentEnvironment: AnyObject {
     func benchmark(named name: String) throws -> BenchmarkData
     /// A judge that knows the right answers (built-in world only); throws where there is none.
     func verifierJudge() throws -> any Judge
+    /// How close a conversation set is to the original SFT set (built-in world only; nil elsewhere).
+    func fidelity(of conversations: [Conversation]) -> SetFidelity?
+    /// The public sets, for fidelity comparisons.
+    var publicSetNames: [String] { get }
+}
+
+/// Fidelity of a conversation set to the original SFT set.
+public struct SetFidelity: Sendable {
+    /// Share of instructions that are valid tasks.
+    public var validShare: Double
+    /// Total-variation distance between the set's family mix and the original set's.
+    public var totalVariation: Double
+    /// Share of responses that answer their instruction correctly.
+    public var correct: Double
+    public init(validShare: Double, totalVariation: Double, correct: Double) {
+        self.validShare = validShare; self.totalVariation = totalVariation; self.correct = correct
+    }
+}
+
+extension ExperimentEnvironment {
+    public func fidelity(of conversations: [Conversation]) -> SetFidelity? { nil }
+    public var publicSetNames: [String] { [] }
 }

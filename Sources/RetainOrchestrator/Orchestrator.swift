@@ -7,7 +7,7 @@ import RetainStore
 /// Code versions of the stages: bump one when its code changes what it produces, and every stored
 /// run of that stage (and everything downstream, through the input hashes) is redone.
 public enum StageVersion {
-    public static let reconstruct = 1, generate = 1, judge = 1, select = 1, mix = 1, train = 1, evaluate = 1
+    public static let reconstruct = 1, generate = 1, judge = 1, select = 1, mix = 2, train = 1, evaluate = 1
 }
 
 /// Expands an experiment spec into a graph of stage runs and runs what the store does not have.
@@ -27,6 +27,11 @@ public final class Orchestrator {
     let runner: StageRunner
     private var nodes: [String: AnyObject] = [:]
     private var modelIdentifiers: [String: String] = [:]
+    private var usedStages: [ExperimentStageRecord] = []
+
+    func used(_ hash: String, kind: String, role: String, seed: UInt64?) {
+        usedStages.append(ExperimentStageRecord(stageHash: hash, kind: kind, role: role, seed: seed))
+    }
 
     public init(spec: ExperimentSpec, specText: String, environment: any ExperimentEnvironment, store: ExperimentStore,
                 modelsDirectory: String, progress: ProgressReporter = ProgressReporter(), log: @escaping (String) -> Void = { print($0) }) {
@@ -69,11 +74,15 @@ public final class Orchestrator {
                 let model = try armModel(run, seed: seed)
                 for b in benchmarks {
                     let hash = try evaluate(model, on: b, label: "[seed \(seed)] \(run.name) \(b.name)")
+                    used(hash, kind: "evaluate", role: "\(run.name)/\(b.name)", seed: seed)
                     try store.linkArmResult(experimentID: experimentID, ArmResultRecord(arm: run.name, seed: seed, benchmark: b.name,
                                                                                         kind: b.kind, evalHash: hash))
                 }
             }
         }
+        // Nodes whose output was never needed (or that store nothing, like judging without
+        // judges) have no stage run to link.
+        try store.setExperimentStages(experimentID: experimentID, try usedStages.filter { try store.stageRun(hash: $0.stageHash) != nil })
         return runner.reports
     }
 
@@ -88,8 +97,10 @@ public final class Orchestrator {
         return id
     }
 
-    func node<T>(_ hash: String, _ make: () -> StageNode<T>) -> StageNode<T> {
+    /// The node for `hash`, created once; every node is recorded as used by the experiment.
+    func node<T>(_ hash: String, kind: String, role: String, seed: UInt64?, _ make: () -> StageNode<T>) -> StageNode<T> {
         if let n = nodes[hash] as? StageNode<T> { return n }
+        used(hash, kind: kind, role: role, seed: seed)
         let n = make()
         nodes[hash] = n
         return n
@@ -109,7 +120,7 @@ public final class Orchestrator {
         let inputs = [try modelIdentifier(environment.instructModelName), threadsKey]
         let hash = try StageRunner.hash(kind: "reconstruct", version: StageVersion.reconstruct, config: config, inputs: inputs)
         let label = "[seed \(seed)] reconstruct \(s.instructions) instructions"
-        return node(hash) { StageNode(hash: hash) { [self] in
+        return node(hash, kind: "reconstruct", role: "instructions", seed: seed) { StageNode(hash: hash) { [self] in
             try runner.run(kind: "reconstruct", label: label, version: StageVersion.reconstruct, config: config, inputs: inputs, hash: hash,
                            load: { try self.store.instructions(stage: $0) },
                            prepare: { try self.environment.model(named: self.environment.instructModelName) }) { model in
@@ -130,7 +141,7 @@ public final class Orchestrator {
         let inputs = [recon.hash, generator, try modelIdentifier(generator), threadsKey]
         let hash = try StageRunner.hash(kind: "generate", version: StageVersion.generate, config: config, inputs: inputs)
         let label = "[seed \(seed)] generate \(generator) ×\(responses)"
-        return node(hash) { StageNode(hash: hash) { [self] in
+        return node(hash, kind: "generate", role: "\(generator)×\(responses)", seed: seed) { StageNode(hash: hash) { [self] in
             let instructions = try recon.value()
             return try runner.run(kind: "generate", label: label, version: StageVersion.generate, config: config, inputs: inputs, hash: hash,
                                   load: { try self.storedCandidates(stage: $0, instructions: instructions.count) },
@@ -209,7 +220,7 @@ public final class Orchestrator {
         let inputs = [recon.hash] + gens.map(\.hash) + [threadsKey]
         let hash = try StageRunner.hash(kind: "judge", version: StageVersion.judge, config: config, inputs: inputs)
         let label = "[seed \(seed)] judge \(recipe.rawValue) (\(judges.map(\.name).joined(separator: ", ")))"
-        return node(hash) { StageNode(hash: hash) { [self] in
+        return node(hash, kind: "judge", role: recipe.rawValue, seed: seed) { StageNode(hash: hash) { [self] in
             let instructions = try recon.value()
             let candidates = try Self.merge(gens.map { try $0.value() })
             if judges.isEmpty { return try Judging.run(instructions: instructions, candidates: candidates, judges: []).candidates }
@@ -269,7 +280,7 @@ public final class Orchestrator {
         let inputs = [judgedNode.hash]
         let hash = try StageRunner.hash(kind: "select", version: StageVersion.select, config: config, inputs: inputs)
         let label = "[seed \(seed)] select \(recipe.rawValue)"
-        return node(hash) { StageNode(hash: hash) { [self] in
+        return node(hash, kind: "select", role: recipe.rawValue, seed: seed) { StageNode(hash: hash) { [self] in
             try runner.run(kind: "select", label: label, version: StageVersion.select, config: config, inputs: inputs, hash: hash,
                            load: { try self.store.dataset(hash: $0) },
                            prepare: { (try recon.value(), try judgedNode.value()) }) { instructions, judged in
@@ -316,7 +327,7 @@ public final class Orchestrator {
         let inputs = ["env:\(environment.identifier):domain", general?.key ?? "none"]
         let hash = try StageRunner.hash(kind: "mix", version: StageVersion.mix, config: config, inputs: inputs)
         let label = "[seed \(seed)] mix \(run.name)"
-        return node(hash) { StageNode(hash: hash) { [self] in
+        return node(hash, kind: "mix", role: run.name, seed: seed) { StageNode(hash: hash) { [self] in
             try runner.run(kind: "mix", label: label, version: StageVersion.mix, config: config, inputs: inputs, hash: hash,
                            load: { try self.store.dataset(hash: $0) },
                            prepare: { (try self.environment.domainSet(), try general?.load()) }) { domain, general in
@@ -343,7 +354,7 @@ public final class Orchestrator {
         let hash = try StageRunner.hash(kind: "train", version: StageVersion.train, config: settings, inputs: inputs)
         let label = "[seed \(seed)] train \(run.name)"
         let directory = (modelsDirectory as NSString).appendingPathComponent(hash)
-        let trainNode = node(hash) { StageNode<any LanguageModel>(hash: hash) { [self] in
+        let trainNode = node(hash, kind: "train", role: run.name, seed: seed) { StageNode<any LanguageModel>(hash: hash) { [self] in
             try runner.run(kind: "train", label: label, version: StageVersion.train, config: settings, inputs: inputs, hash: hash,
                            load: { h in
                                guard let record = try self.store.model(hash: h), let path = record.checkpointPath else { return nil }

@@ -6,7 +6,7 @@ public enum Mixing {
         /// Share of general conversations in the mix, in (0, 1) (paper: 0.83, i.e. 83:17).
         public var generalShare: Double
         /// Total conversations; nil means domain size / (1 − generalShare), rounded, so the whole
-        /// domain set is used once.
+        /// domain set is used once (and the general part is round(total × share)).
         public var total: Int?
         public var seed: UInt64
         public init(generalShare: Double = 0.83, total: Int? = nil, seed: UInt64) {
@@ -27,25 +27,32 @@ public enum Mixing {
 
     /// Exact counts: general = round(total × share), domain = total − general. A source smaller
     /// than its count is used whole, then again in a fresh shuffle, until the count is reached.
-    /// With no general source the mix is the domain set alone (shuffled; `total` defaults to its size).
+    /// With no general source the mix is the domain part alone: the same domain examples the mixes
+    /// of this seed get (round(total × (1 − share)), or the whole domain set when `total` is nil),
+    /// because the domain, general and order draws use separate streams of the seed.
     public static func run(domain: [Conversation], general: [Conversation]?, config: Config) throws -> (conversations: [Conversation], stats: Stats) {
         guard !domain.isEmpty else { throw StageError.invalidInput("the domain set is empty") }
         guard config.generalShare > 0, config.generalShare < 1 else {
             throw StageError.invalidInput("general share \(config.generalShare) is not in (0, 1)")
         }
-        var rng = WorldRandom(seed: StageSeed.derive(config.seed, "mix"))
-        guard let general else {
-            let n = config.total ?? domain.count
-            let d = draw(domain, count: n, rng: &rng)
-            return (d, Stats(total: n, general: 0, domain: n, generalDistinct: 0, domainDistinct: min(n, domain.count), generalSourceSize: 0))
-        }
-        guard !general.isEmpty else { throw StageError.invalidInput("the general source is empty") }
+        if let total = config.total, total < 1 { throw StageError.invalidInput("mix total \(total) is not positive") }
+        var domainRng = WorldRandom(seed: StageSeed.derive(config.seed, "mix-domain"))
+        var generalRng = WorldRandom(seed: StageSeed.derive(config.seed, "mix-general"))
+        var orderRng = WorldRandom(seed: StageSeed.derive(config.seed, "mix-order"))
         let total = config.total ?? Int((Double(domain.count) / (1 - config.generalShare)).rounded())
         let nGeneral = Int((Double(total) * config.generalShare).rounded())
-        let nDomain = total - nGeneral
-        var mix = draw(general, count: nGeneral, rng: &rng) + draw(domain, count: nDomain, rng: &rng)
-        mix.shuffle(using: &rng)
-        return (mix, Stats(total: total, general: nGeneral, domain: nDomain, generalDistinct: min(nGeneral, general.count),
+        let nDomain = config.total == nil ? domain.count : total - nGeneral
+        let domainPart = draw(domain, count: nDomain, rng: &domainRng)
+        guard let general else {
+            var mix = domainPart
+            mix.shuffle(using: &orderRng)
+            return (mix, Stats(total: nDomain, general: 0, domain: nDomain, generalDistinct: 0, domainDistinct: min(nDomain, domain.count),
+                               generalSourceSize: 0))
+        }
+        guard !general.isEmpty else { throw StageError.invalidInput("the general source is empty") }
+        var mix = draw(general, count: nGeneral, rng: &generalRng) + domainPart
+        mix.shuffle(using: &orderRng)
+        return (mix, Stats(total: nGeneral + nDomain, general: nGeneral, domain: nDomain, generalDistinct: min(nGeneral, general.count),
                            domainDistinct: min(nDomain, domain.count), generalSourceSize: general.count))
     }
 

@@ -166,3 +166,14 @@ public struct SummaryRow: Sendable, Equatable {
         self.variant = variant; self.n = n; self.accuracy = accuracy; self.nNorm = nNorm; self.accuracyNorm = accuracyNorm
     }
 }
+
+/// A row of `experiment_stages`: a stage run an experiment used.
+public struct ExperimentStageRecord: Sendable, Equatable {
+    public var stageHash: String
+    public var kind: String
+    public var role: String
+    public var seed: UInt64?
+    public init(stageHash: String, kind: String, role: String, seed: UInt64?) {
+        self.stageHash = stageHash; self.kind = kind; self.role = role; self.seed = seed
+    }
+}

@@ -20,6 +20,10 @@
 ///   the judge's reply was unparseable), `datasets` + `examples`, `models`, `predictions`.
 /// - `benchmark_items`: the items that predictions refer to (shared across stages, upserted).
 ///
+/// - `experiment_stages` (version 2): every stage run an experiment used (ran or reused), with
+///   its kind, the orchestrator's `role` (e.g. the synthesis recipe of a selection) and seed, so
+///   analysis can find an experiment's reconstructed sets and stage times.
+///
 /// The `summary` view, one row per experiment × arm × seed × benchmark × variant:
 /// - `experiment`: experiments.name
 /// - `arm`, `seed`, `benchmark`, `kind`: from arm_results (`kind` is 'general' or 'domain')
@@ -36,12 +40,13 @@ public enum Schema {
     /// Every migration, in order.
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "initial schema", sql: v1),
+        Migration(version: 2, name: "experiment stages", sql: v2),
     ]
 
     /// The tables `tableCounts()` reports, in dependency order.
     public static let tables = [
         "schema_migrations", "experiments", "arms", "seeds", "stage_runs", "instructions", "responses",
-        "judgments", "datasets", "examples", "models", "benchmark_items", "predictions", "arm_results",
+        "judgments", "datasets", "examples", "models", "benchmark_items", "predictions", "arm_results", "experiment_stages",
     ]
 
     /// Tables holding a stage's outputs, keyed by `stage_hash`; `complete` clears them first.
@@ -197,5 +202,16 @@ public enum Schema {
         JOIN experiments e ON e.id = r.experiment_id
         JOIN predictions p ON p.stage_hash = r.eval_hash AND p.benchmark = r.benchmark
         GROUP BY e.name, r.arm, r.seed, r.benchmark, r.kind, p.variant;
+        """
+
+    static let v2 = """
+        CREATE TABLE experiment_stages (
+            experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            stage_hash TEXT NOT NULL REFERENCES stage_runs(hash),
+            kind TEXT NOT NULL,
+            role TEXT NOT NULL,
+            seed INTEGER,
+            PRIMARY KEY (experiment_id, stage_hash, role)
+        ) STRICT;
         """
 }

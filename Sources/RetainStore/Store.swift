@@ -235,6 +235,26 @@ public final class ExperimentStore: Sendable {
             """, experimentID, result.arm, result.seed, result.benchmark, result.kind.rawValue, result.evalHash)
     }
 
+    /// Replaces the experiment's list of used stage runs.
+    public func setExperimentStages(experimentID: Int64, _ stages: [ExperimentStageRecord]) throws {
+        try database.transaction {
+            try database.execute("DELETE FROM experiment_stages WHERE experiment_id = ?", experimentID)
+            let insert = try database.prepare("""
+                INSERT OR IGNORE INTO experiment_stages (experiment_id, stage_hash, kind, role, seed) VALUES (?, ?, ?, ?, ?)
+                """)
+            for s in stages { try insert.execute([experimentID, s.stageHash, s.kind, s.role, s.seed]) }
+        }
+    }
+
+    /// The stage runs the experiment used, in insertion order.
+    public func experimentStages(experimentID: Int64) throws -> [ExperimentStageRecord] {
+        try database.query("""
+            SELECT stage_hash, kind, role, seed FROM experiment_stages WHERE experiment_id = ? ORDER BY rowid
+            """, experimentID).map {
+            ExperimentStageRecord(stageHash: try $0.get("stage_hash"), kind: try $0.get("kind"), role: try $0.get("role"), seed: try $0.get("seed"))
+        }
+    }
+
     /// The experiment's links, in arm (spec) order, then seed, then benchmark.
     public func armResults(experimentID: Int64) throws -> [ArmResultRecord] {
         try database.query("""

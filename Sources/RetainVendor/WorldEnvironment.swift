@@ -53,8 +53,22 @@ public final class WorldEnvironment: ExperimentEnvironment {
         guard let b = world.benchmarks.all.first(where: { $0.name == name }) else {
             throw EnvironmentError.unknown("benchmark", name, allowed: world.benchmarks.all.map(\.name))
         }
+        var k: [String: Int] = [:]
+        for f in b.families { if world.family(named: f)?.isBinary == true { k[f] = 2 } }
         return BenchmarkData(name: b.name, kind: b.kind, multipleChoice: b.multipleChoice, generative: b.generative,
-                             checker: WorldAnswerChecker(world: world, strictStyle: b.choiceStyle))
+                             checker: WorldAnswerChecker(world: world, strictStyle: b.choiceStyle), effectiveChoices: k)
+    }
+
+    public var publicSetNames: [String] { world.publicSets.map(\.name) }
+
+    public func fidelity(of conversations: [Conversation]) -> SetFidelity? {
+        guard !conversations.isEmpty else { return nil }
+        let correct = conversations.filter { c in
+            guard let i = c.instruction, let r = c.response else { return false }
+            return world.isCorrect(instruction: i, response: r) == true
+        }.count
+        return SetFidelity(validShare: world.validShare(conversations), totalVariation: world.familyMixDistance(conversations),
+                           correct: Double(correct) / Double(conversations.count))
     }
 
     public func verifierJudge() throws -> any Judge { VerifierJudge(world: world) }

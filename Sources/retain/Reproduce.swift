@@ -1,41 +1,99 @@
 import ArgumentParser
 import Foundation
+import RetainAnalysis
 import RetainEngine
+import RetainOrchestrator
+import RetainReport
+import RetainSpec
+import RetainStore
 
-/// The main job. Until the synthetic world and the forgetting pipeline exist, it runs the
-/// engine's end-to-end demo (see `EngineDemo`), which exercises every engine and tokenizer path
-/// the pipeline will use.
+/// The main job: the paper's table on the built-in world, end to end.
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the main job on the built-in world.",
+        abstract: "Reproduce the paper's table on the built-in world: vendor models, synthesis, every arm × seed, analysis, reports.",
         discussion: """
-            For now this is the engine demo: it builds a small synthetic chat dataset, trains a BPE \
-            tokenizer and a small Llama model on it, saves and reloads a checkpoint, and evaluates \
-            the reloaded model on a held-out split (exact-match generation, multiple choice by \
-            log-likelihood, pre-query sampling). Deterministic in --seed for a given --threads.
+            Builds (or loads from the cache) the world's vendor models, runs every arm for every seed \
+            into a SQLite store (stored stage runs are reused, so an interrupted run resumes), compares \
+            each arm with the instruct model item by item, writes Markdown and HTML reports, and prints \
+            the main table. The spec it runs is `retain reproduce --print-spec`.
             """)
 
-    @Option(help: "Seed of every random choice (data, initialisation, batches, sampling).") var seed: UInt64 = 0
-    @Option(help: "Threads for the engine's kernels (results depend on this count).") var threads = 2
-    @Option(help: "Training steps.") var steps = 800
-    @Option(help: "Directory for the checkpoint and tokenizer.") var out = "runs/demo"
-    @Flag(help: "Print the summary as JSON (progress goes to stderr).") var json = false
+    @Option(help: "World size: quick, default or full.") var preset: WorldPreset = .quick
+    @Option(help: "Replicate seeds (default: 2 for quick, 3 otherwise).") var seeds: Int?
+    @Option(help: "The SQLite store (default runs/reproduce-<preset>.sqlite).") var db: String?
+    @Option(help: "Directory for the Markdown and HTML reports.") var reports = "reports"
+    @Option(help: "Vendor model cache directory (default $RETAIN_CACHE or ~/.cache/retain).") var cache: String?
+    @Option(help: "The paper's reported numbers (JSON).") var paper = "baselines/paper-2506.09428.json"
+    @Flag(help: "Print the analysis as JSON instead of the table (progress goes to stderr).") var json = false
+    @Flag(help: "Print the experiment spec this preset runs, as YAML, and exit.") var printSpec = false
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256 (got \(threads)).") }
-        guard !out.isEmpty else { throw ValidationError("--out must not be empty.") }
+        if let seeds, !(1...20).contains(seeds) { throw ValidationError("--seeds must be in 1...20 (got \(seeds))") }
     }
 
     func run() throws {
-        let options = EngineDemo.Options(
-            seed: seed, threads: threads, steps: steps, outDir: URL(fileURLWithPath: out),
-            log: progressLog(json: json))
-        let summary = try EngineDemo(options: options).run()
+        let spec = ReproduceSpec.make(preset: preset, seeds: seeds)
+        if printSpec { print(spec.canonicalYAML); return }
+        let log = progressLog(json: json)
+        EngineThreads.set(spec.threads)
+        let dbPath = db ?? "runs/\(spec.experiment).sqlite"
+        let dbURL = URL(fileURLWithPath: dbPath)
+        try FileManager.default.createDirectory(at: dbURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let store = try ExperimentStore(path: dbPath)
+        let environment = try ExperimentLoading.environment(spec, cache: cache, log: log)
+        let start = Date()
+        let orchestrator = Orchestrator(spec: spec, specText: spec.canonicalYAML, environment: environment, store: store,
+                                        modelsDirectory: dbURL.deletingLastPathComponent().appendingPathComponent("models").path, log: log)
+        try orchestrator.run()
+        let analysis = try ExperimentAnalyzer.analyze(experiment: spec.experiment, store: store, environment: environment,
+                                                      preset: preset.rawValue)
+        let wall = Date().timeIntervalSince(start)
+        let paperBaseline = try PaperBaselineFile.load(paper)
+        try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
+        let base = (reports as NSString).appendingPathComponent(spec.experiment)
+        try MarkdownReport.render(analysis, paper: paperBaseline).write(toFile: base + ".md", atomically: true, encoding: .utf8)
+        try HTMLReport.render(analysis, paper: paperBaseline).write(toFile: base + ".html", atomically: true, encoding: .utf8)
+        log(String(format: "reproduce %@: %.1f s; reports %@.md and .html; store %@", preset.rawValue, wall, base, dbPath))
         if json {
-            try printJSON(summary)
+            try printJSON(analysis)
         } else {
-            print(summary.table)
+            print(MarkdownReport.mainTable(analysis))
+        }
+    }
+}
+
+extension WorldPreset: ExpressibleByArgument {}
+
+/// The experiment `retain reproduce` runs for each preset: every arm of the paper's table, its
+/// ablations, and (beyond quick) the mix-ratio sweep.
+enum ReproduceSpec {
+    static func make(preset: WorldPreset, seeds: Int?) -> ExperimentSpec {
+        let n = seeds ?? (preset == .quick ? 2 : 3)
+        let arms: [Arm] = [.instruct, .domainOnly, .publicMix("publicA"), .publicMix("publicB"), .publicMix("publicC"),
+                           .reconstructedMix, .oracleReplay, .oneModelOneResponse, .oneModelThreeSelfJudged]
+        var synthesis = SynthesisSpec()
+        var mix = MixSpec()
+        switch preset {
+        case .quick: synthesis.instructions = 400; mix.total = 1200
+        case .default: synthesis.instructions = 1500; mix.total = 4800
+        case .full: synthesis.instructions = 6000
+        }
+        return ExperimentSpec(experiment: "reproduce-\(preset.rawValue)", world: WorldSpec(preset: preset, seed: 1), threads: 2,
+                              seeds: (1...UInt64(n)).map { $0 }, synthesis: synthesis, mix: mix, arms: arms,
+                              sweep: preset == .quick ? nil : SweepSpec(arm: .reconstructedMix, generalShares: [0.5, 0.7, 0.9]))
+    }
+}
+
+/// Loading the paper's reported numbers; a missing file means the report omits that table.
+enum PaperBaselineFile {
+    static func load(_ path: String) throws -> PaperBaseline? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CLIError("\(path): cannot read the paper baseline (\(error.localizedDescription))")
+        }
+        do { return try JSONDecoder().decode(PaperBaseline.self, from: data) } catch let e as DecodingError {
+            throw CLIError("\(path): \(describe(e))")
         }
     }
 }

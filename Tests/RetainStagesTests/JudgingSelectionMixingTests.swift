@@ -111,6 +111,10 @@ final class JudgingSelectionMixingTests: XCTestCase {
         XCTAssertEqual([sized.stats.general, sized.stats.domain, sized.conversations.count], [51, 50, 101])
         let domainOnly = try Mixing.run(domain: domain, general: nil, config: .init(seed: 1))
         XCTAssertEqual(Set(domainOnly.conversations), Set(domain))
+        // With a total, domain-only gets exactly the domain examples the mixes of that seed get.
+        let sizedDomainOnly = try Mixing.run(domain: domain, general: nil, config: .init(generalShare: 0.5, total: 101, seed: 1))
+        XCTAssertEqual(sizedDomainOnly.conversations.count, 50)
+        XCTAssertEqual(Set(sizedDomainOnly.conversations), Set(sized.conversations.filter { $0.source == "domain" }))
         XCTAssertThrowsError(try Mixing.run(domain: [], general: general, config: .init(seed: 1)))
         XCTAssertThrowsError(try Mixing.run(domain: domain, general: general, config: .init(generalShare: 1, seed: 1)))
     }
