@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Retain needs, only those that are missing.
+# Installs the Debian packages Retain needs, only those that are missing. Extra package names
+# given as arguments are installed too (CI adds chromium to check the HTML report).
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev libdnnl-dev libsqlite3-dev; do
+for pkg in libopenblas-dev libdnnl-dev libsqlite3-dev "$@"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -47,6 +47,12 @@ public struct NoiseFloor: Codable, Hashable, Sendable {
         sd = summary.sd
         range = accuracies.max()! - accuracies.min()!
     }
+
+    /// A floor whose spread comes from resampling rather than repeated runs: `range` is then the
+    /// width of a central interval (e.g. 95%) rather than max − min.
+    public init(n: Int, mean: Double, sd: Double?, range: Double) {
+        self.n = n; self.mean = mean; self.sd = sd; self.range = range
+    }
 }
 
 /// A per-seed metric of an `ArmComparison` that can be aggregated over seeds.

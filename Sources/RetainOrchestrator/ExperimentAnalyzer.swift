@@ -90,14 +90,17 @@ public enum ExperimentAnalyzer {
         }
 
         let armNames = armRecords.map(\.name)
+        let noiseStages = try store.experimentStages(experimentID: experiment.id).filter { $0.kind == "evaluate-noise" }
         var comparisons: [ArmComparison] = []
         var instructScores: [InstructScore] = []
         for (b, _) in benchmarkOrder {
             for variant in MetricVariant.allCases {
                 let reference = try seeds.compactMap { s in try link["\(options.reference)|\(s)|\(b)"].map { try outcomes($0, benchmark: b, variant: variant) } }
                 if let first = reference.first, !first.isEmpty {
-                    instructScores.append(InstructScore(benchmark: b, variant: variant,
-                                                        accuracy: Double(first.filter(\.correct).count) / Double(first.count), noise: nil))
+                    let accuracy = Double(first.filter(\.correct).count) / Double(first.count)
+                    let noise = try noiseFloor(first, accuracy: accuracy, benchmark: b, variant: variant, stages: noiseStages,
+                                               seed: options.bootstrapSeed, outcomes: outcomes)
+                    instructScores.append(InstructScore(benchmark: b, variant: variant, accuracy: accuracy, noise: noise))
                 }
                 for arm in armNames where arm != options.reference {
                     for s in seeds {
@@ -132,6 +135,33 @@ public enum ExperimentAnalyzer {
         analysis.sweep = try sweep(armRecords, comparisons: comparisons, infos: infos)
         analysis.stageTimes = try stageTimes(stages, store: store)
         return analysis
+    }
+
+    /// The instruct model's run-to-run spread. Generative variants: its greedy accuracy and its
+    /// accuracy with sampled answers at every replicate seed (the noise-floor evaluations).
+    /// Multiple choice has no sampling (log-likelihood is deterministic), so its floor is the
+    /// benchmark's own sampling noise: over 1000 seeded item resamples, the sd of the accuracy
+    /// and the width of its central 95% interval (as `range`).
+    static func noiseFloor(_ items: [ItemOutcome], accuracy: Double, benchmark: String, variant: MetricVariant,
+                           stages: [ExperimentStageRecord], seed: UInt64,
+                           outcomes: (String, String, MetricVariant) throws -> [ItemOutcome]) throws -> NoiseFloor? {
+        switch variant {
+        case .gen, .genStrict:
+            var accuracies = [accuracy]
+            for s in stages where s.role.hasSuffix("/" + benchmark) {
+                let sampled = try outcomes(s.stageHash, benchmark, variant)
+                if !sampled.isEmpty { accuracies.append(Double(sampled.filter(\.correct).count) / Double(sampled.count)) }
+            }
+            return accuracies.count > 1 ? try NoiseFloor(accuracies: accuracies) : nil
+        case .mc, .mcNorm:
+            var rng = WorldRandom(seed: StageSeed.derive(seed, "noise|\(benchmark)|\(variant.rawValue)"))
+            let correct = items.map(\.correct)
+            let accuracies = (0..<1000).map { _ in
+                Double((0..<correct.count).filter { _ in correct[rng.int(below: correct.count)] }.count) / Double(correct.count)
+            }.sorted()
+            let summary = try SampleSummary(accuracies)
+            return NoiseFloor(n: accuracies.count, mean: summary.mean, sd: summary.sd, range: accuracies[974] - accuracies[25])
+        }
     }
 
     static func fidelity(stages: [ExperimentStageRecord], store: ExperimentStore, environment: (any ExperimentEnvironment)?) throws -> Fidelity? {

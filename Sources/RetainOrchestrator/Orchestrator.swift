@@ -75,6 +75,11 @@ public final class Orchestrator {
                 for b in benchmarks {
                     let hash = try evaluate(model, on: b, label: "[seed \(seed)] \(run.name) \(b.name)")
                     used(hash, kind: "evaluate", role: "\(run.name)/\(b.name)", seed: seed)
+                    if run.arm == .instruct {
+                        // The noise floor: the instruct model's generative answers sampled with this seed.
+                        let noise = try evaluate(model, on: b, label: "[seed \(seed)] instruct \(b.name) sampled", sampling: noiseSampling(seed))
+                        used(noise, kind: "evaluate-noise", role: "\(run.name)/\(b.name)", seed: seed)
+                    }
                     try store.linkArmResult(experimentID: experimentID, ArmResultRecord(arm: run.name, seed: seed, benchmark: b.name,
                                                                                         kind: b.kind, evalHash: hash))
                 }
@@ -373,19 +378,24 @@ public final class Orchestrator {
         return ModelSource(key: "stage:" + hash) { try trainNode.value() }
     }
 
-    /// Evaluates a model on a benchmark unless stored; returns the evaluation's stage hash.
-    func evaluate(_ model: ModelSource, on b: BenchmarkData, label: String) throws -> String {
-        let config = EvaluateConfig(benchmark: b.name, maxTokens: spec.evaluation.maxTokens)
+    /// Sampling for the instruct model's noise-floor evaluations (generative items only).
+    func noiseSampling(_ seed: UInt64) -> Evaluation.Sampling { Evaluation.Sampling(temperature: 0.7, topP: 0.95, seed: seed) }
+
+    /// Evaluates a model on a benchmark unless stored; returns the evaluation's stage hash. With
+    /// `sampling`, only the generative items are evaluated, sampled (a noise-floor run).
+    func evaluate(_ model: ModelSource, on b: BenchmarkData, label: String, sampling: Evaluation.Sampling? = nil) throws -> String {
+        let config = EvaluateConfig(benchmark: b.name, maxTokens: spec.evaluation.maxTokens, sampling: sampling)
         let inputs = [model.key, "env:" + environment.identifier, threadsKey]
         let hash = try StageRunner.hash(kind: "evaluate", version: StageVersion.evaluate, config: config, inputs: inputs)
         let label = "\(label): evaluate"
         let _: Bool = try runner.run(kind: "evaluate", label: label, version: StageVersion.evaluate, config: config, inputs: inputs, hash: hash,
                                      load: { _ in true }, prepare: { try model.load() }) { lm in
-            let (t, callback) = task(label, total: b.multipleChoice.count + b.generative.count)
-            let out = try Evaluation.run(model: lm, multipleChoice: b.multipleChoice, generative: b.generative, checker: b.checker,
-                                         maxTokens: config.maxTokens, progress: callback)
+            let (t, callback) = task(label, total: (sampling == nil ? b.multipleChoice.count : 0) + b.generative.count)
+            let out = try Evaluation.run(model: lm, multipleChoice: sampling == nil ? b.multipleChoice : [], generative: b.generative,
+                                         checker: b.checker, maxTokens: config.maxTokens, sampling: sampling, progress: callback)
             t.finish()
-            log(String(format: "%@: mc %.3f (norm %.3f), gen %.3f (strict %.3f)", label, out.mcAccuracy, out.mcNormAccuracy, out.genAccuracy, out.genStrictAccuracy))
+            log(out.multipleChoice.isEmpty ? String(format: "%@: gen %.3f (strict %.3f)", label, out.genAccuracy, out.genStrictAccuracy)
+                : String(format: "%@: mc %.3f (norm %.3f), gen %.3f (strict %.3f)", label, out.mcAccuracy, out.mcNormAccuracy, out.genAccuracy, out.genStrictAccuracy))
             let rows = try out.multipleChoice.map {
                 PredictionRecord(benchmark: b.name, itemID: $0.itemID, variant: .mc, correct: $0.correct, correctNorm: $0.correctNorm,
                                  extracted: nil, outputJSON: try StageRunner.json($0))
@@ -399,7 +409,7 @@ public final class Orchestrator {
         return hash
     }
 
-    struct EvaluateConfig: Encodable { var benchmark: String; var maxTokens: Int }
+    struct EvaluateConfig: Encodable { var benchmark: String; var maxTokens: Int; var sampling: Evaluation.Sampling? }
     struct EvaluateStats: Encodable { var mc: Double; var mcNorm: Double; var gen: Double; var genStrict: Double }
 
     func benchmarkItems(_ b: BenchmarkData) throws -> [BenchmarkItemRecord] {

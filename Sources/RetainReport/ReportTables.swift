@@ -38,7 +38,9 @@ struct ReportTables {
         + "`†`: Holm-adjusted exact McNemar p < 0.05 at every seed (Holm across benchmarks). "
         + "General average: per seed the mean over general benchmarks, then over seeds; its `*` uses the t interval "
         + "over seeds (none with one seed) and it has no `†`. The noise-floor row is the instruct model's own "
-        + "run-to-run sd / range: a Δ inside it is indistinguishable from evaluation noise."
+        + "spread, sd / range: for generation, over its greedy and sampled runs (one per seed); for multiple choice "
+        + "(deterministic), over item resamples, with the 95% interval width as the range. A Δ inside it is "
+        + "indistinguishable from evaluation noise."
 
     /// Rows = arms in spec order; columns = general benchmarks, general average, domain benchmarks.
     func scoreTable(_ variant: MetricVariant) -> ReportTable {

@@ -51,9 +51,19 @@ public enum Evaluation {
 
     /// Multiple choice by log-likelihood (each item's context computed once for all its choices):
     /// acc picks the highest sum of log-probs, acc_norm the highest log-prob per character; ties
-    /// go to the lower index. Generative items are answered greedily and checked by `checker`.
+    /// go to the lower index. Generative items are answered greedily (or sampled, to measure
+    /// evaluation noise) and checked by `checker`.
+    /// Sampled generation for measuring evaluation noise: each item gets its own seed from `seed`.
+    public struct Sampling: Codable, Hashable, Sendable {
+        public var temperature: Double
+        public var topP: Double
+        public var seed: UInt64
+        public init(temperature: Double, topP: Double, seed: UInt64) { self.temperature = temperature; self.topP = topP; self.seed = seed }
+    }
+
     public static func run(model: any LanguageModel, multipleChoice: [MultipleChoiceItem], generative: [GenerativeItem],
-                           checker: any AnswerChecker, maxTokens: Int, progress: ProgressCallback? = nil) throws -> Output {
+                           checker: any AnswerChecker, maxTokens: Int, sampling: Sampling? = nil,
+                           progress: ProgressCallback? = nil) throws -> Output {
         let scores = try model.loglikelihood(multipleChoice.map {
             LoglikelihoodRequest(messages: [.user($0.question)], continuations: $0.choices)
         }, progress: progress)
@@ -71,8 +81,11 @@ public enum Evaluation {
                                                correctNorm: chosenNorm == item.answerIndex))
         }
         let base = multipleChoice.count
-        let replies = try model.generate(generative.map {
-            ChatGenerationRequest(messages: [.user($0.question)], options: .greedy(maxTokens: maxTokens))
+        let replies = try model.generate(generative.enumerated().map { i, item in
+            let options = sampling.map {
+                GenerationOptions(maxTokens: maxTokens, temperature: $0.temperature, topP: $0.topP, seed: StageSeed.derive($0.seed, "evaluation", i))
+            } ?? .greedy(maxTokens: maxTokens)
+            return ChatGenerationRequest(messages: [.user(item.question)], options: options)
         }, progress: progress.map { p in { p(base + $0) } })
         var gen: [GenerativePrediction] = []
         for (item, reply) in zip(generative, replies) {

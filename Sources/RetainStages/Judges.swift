@@ -124,11 +124,25 @@ public final class LikelihoodJudge: Judge {
     public var identifier: String { "likelihood-judge/v1|\(model.identifier)|\(bins)" }
 
     public func score(_ inputs: [JudgeInput], progress: ProgressCallback?) throws -> [JudgeVerdict] {
-        let scores = try model.loglikelihood(inputs.map {
-            LoglikelihoodRequest(messages: [.user($0.instruction)], continuations: [$0.response])
-        }, progress: progress)
-        let means = scores.map { s -> Double in
-            let c = s[0]
+        // One request per distinct instruction with all its responses as continuations, so the
+        // instruction's context is computed once (a paper-style pool has 9 responses each).
+        // Requests hold at most 32 continuations, which any backend's batch can take.
+        var groups: [String: Int] = [:], requests: [LoglikelihoodRequest] = [], slot: [(request: Int, continuation: Int)] = []
+        for input in inputs {
+            var r = groups[input.instruction] ?? -1
+            if r < 0 || requests[r].continuations.count == 32 {
+                requests.append(LoglikelihoodRequest(messages: [.user(input.instruction)], continuations: []))
+                r = requests.count - 1
+                groups[input.instruction] = r
+            }
+            slot.append((r, requests[r].continuations.count))
+            requests[r].continuations.append(input.response)
+        }
+        var scoredBefore = [0]
+        for r in requests { scoredBefore.append(scoredBefore.last! + r.continuations.count) }
+        let scores = try model.loglikelihood(requests, progress: progress.map { p in { p(scoredBefore[min($0, requests.count)]) } })
+        let means = slot.map { s -> Double in
+            let c = scores[s.request][s.continuation]
             return c.logprob / Double(max(1, c.tokenCount))
         }
         let edges: [Double]

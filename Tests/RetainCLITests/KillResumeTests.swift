@@ -93,5 +93,21 @@ final class KillResumeTests: XCTestCase {
         let before = try resumed.stageRuns().map { "\($0.hash) \($0.attempts) \($0.finishedAt ?? "")" }
         try runToCompletion(args("killed.sqlite"), environment: env, log: log)
         XCTAssertEqual(try ExperimentStore(readOnlyPath: killedDB).stageRuns().map { "\($0.hash) \($0.attempts) \($0.finishedAt ?? "")" }, before)
+
+        // The gate's exit codes on this experiment: 0 pass, 1 a budget fails, 2 unusable input.
+        func gate(_ budget: String) throws -> Int32 {
+            let path = dir.appendingPathComponent("budget-\(UUID().uuidString).yaml").path
+            try budget.write(toFile: path, atomically: true, encoding: .utf8)
+            let p = try launch(["gate", "--db", killedDB, "--budget", path], environment: env, log: log)
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        XCTAssertEqual(try gate("budgets:\n  - name: loose\n    general_forgetting: {arm: domain-only, max_points: 100}\n"), 0)
+        XCTAssertEqual(try gate("budgets:\n  - name: impossible\n    domain_gain: {arm: domain-only, min_points: 99}\n"), 1)
+        XCTAssertEqual(try gate("budgets:\n  - name: typo\n    domain_gain: {arm: domain-only, min_point: 1}\n"), 2)
+        XCTAssertEqual(try gate("budgets:\n  - name: no such arm\n    domain_gain: {arm: nope, min_points: 1}\n"), 2)
+        let usage = try launch(["gate", "--db", killedDB, "--no-such-flag"], environment: env, log: log)
+        usage.waitUntilExit()
+        XCTAssertEqual(usage.terminationStatus, 2)
     }
 }

@@ -65,8 +65,9 @@ final class OrchestratorTests: XCTestCase {
         XCTAssertEqual(kinds["select"], 6)
         XCTAssertEqual(kinds["mix"], 14)
         XCTAssertEqual(kinds["train"], 14)
-        // instruct is evaluated once (greedy, seed-independent) per benchmark: 2 + 14 × 2.
-        XCTAssertEqual(kinds["evaluate"], 30)
+        // instruct is evaluated once (greedy, seed-independent) per benchmark, plus one sampled
+        // noise-floor evaluation per seed and benchmark: 2 + 2 × 2 + 14 × 2.
+        XCTAssertEqual(kinds["evaluate"], 34)
 
         let store = try ExperimentStore(path: directory.appendingPathComponent("a.sqlite").path)
         let summary = try store.summary(experiment: "fake")
@@ -78,6 +79,14 @@ final class OrchestratorTests: XCTestCase {
         let second = try run(env, db: "a.sqlite")
         XCTAssertFalse(second.contains(where: \.executed), "a rerun does no work")
         XCTAssertTrue(second.allSatisfy { $0.kind == "evaluate" }, "a rerun loads nothing upstream of stored evaluations")
+
+        // The analysis pairs every arm with the instruct model and has a noise floor beside it.
+        let analysis = try ExperimentAnalyzer.analyze(experiment: "fake", store: store, environment: env)
+        XCTAssertEqual(analysis.comparisons.filter { $0.family == nil }.count, 7 * 2 * 2 * 4)
+        XCTAssertEqual(analysis.instruct.count, 2 * 4)
+        XCTAssertTrue(analysis.instruct.allSatisfy { $0.noise != nil })
+        XCTAssertEqual(analysis.instruct.first { $0.variant == .gen }?.noise?.n, 3, "greedy plus one sampled run per seed")
+        XCTAssertEqual(analysis.sweep.map(\.generalShare), [0.5, 0.83])
         XCTAssertEqual(trainer.runs, before)
         XCTAssertTrue(env.models.values.allSatisfy { $0.generationRequests.count > 0 })
     }

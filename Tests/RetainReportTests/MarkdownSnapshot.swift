@@ -12,7 +12,7 @@ let expectedMarkdownSnapshot = #"""
 
 ## Main table (multiple choice, points)
 
-Cells: accuracy after fine-tuning, mean ± sd over seeds, in points; Δ = arm − instruct. `*`: the 95% interval of Δ excludes 0 (Student t over seeds; with one seed, the paired bootstrap interval). `†`: Holm-adjusted exact McNemar p < 0.05 at every seed (Holm across benchmarks). General average: per seed the mean over general benchmarks, then over seeds; its `*` uses the t interval over seeds (none with one seed) and it has no `†`. The noise-floor row is the instruct model's own run-to-run sd / range: a Δ inside it is indistinguishable from evaluation noise.
+Cells: accuracy after fine-tuning, mean ± sd over seeds, in points; Δ = arm − instruct. `*`: the 95% interval of Δ excludes 0 (Student t over seeds; with one seed, the paired bootstrap interval). `†`: Holm-adjusted exact McNemar p < 0.05 at every seed (Holm across benchmarks). General average: per seed the mean over general benchmarks, then over seeds; its `*` uses the t interval over seeds (none with one seed) and it has no `†`. The noise-floor row is the instruct model's own spread, sd / range: for generation, over its greedy and sampled runs (one per seed); for multiple choice (deterministic), over item resamples, with the 95% interval width as the range. A Δ inside it is indistinguishable from evaluation noise.
 
 | arm | knowledge | reasoning | general avg | medicine (domain) |
 |---|---:|---:|---:|---:|
