@@ -46,8 +46,10 @@ let package = Package(
         .target(name: "RetainStages", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
         // SQLite: schema, migrations, parameterised queries. The only target that touches SQLite.
         .target(name: "RetainStore", dependencies: ["RetainCore", "CSQLite"], swiftSettings: cpuFlags),
+        // Typed, positioned reads from YAML documents, shared by the spec and budget parsers.
+        .target(name: "RetainYAML", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: cpuFlags),
         // The YAML experiment spec: types and a parser whose errors name file:line and field.
-        .target(name: "RetainSpec", dependencies: ["RetainCore", .product(name: "Yams", package: "Yams")],
+        .target(name: "RetainSpec", dependencies: ["RetainCore", "RetainYAML", .product(name: "Yams", package: "Yams")],
                 swiftSettings: cpuFlags),
         // Forgetting metrics and paired statistics: pure functions over per-item records.
         .target(name: "RetainAnalysis", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
@@ -57,7 +59,7 @@ let package = Package(
         // Analysis in, Markdown and self-contained HTML out; no I/O.
         .target(name: "RetainReport", dependencies: ["RetainCore", "RetainAnalysis"], swiftSettings: cpuFlags),
         // Forgetting budgets (YAML) checked against an analysis, for regression tests of fine-tunes.
-        .target(name: "RetainGate", dependencies: ["RetainCore", "RetainAnalysis", .product(name: "Yams", package: "Yams")],
+        .target(name: "RetainGate", dependencies: ["RetainCore", "RetainAnalysis", "RetainYAML", .product(name: "Yams", package: "Yams")],
                 swiftSettings: cpuFlags),
         // Fakes for tests: a scripted LanguageModel and Trainer.
         .target(name: "RetainTestSupport", dependencies: ["RetainCore"], swiftSettings: cpuFlags),

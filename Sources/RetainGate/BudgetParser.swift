@@ -1,5 +1,6 @@
 import Foundation
 import RetainAnalysis
+import RetainYAML
 import Yams
 
 /// Reads a `BudgetFile` from YAML.
@@ -16,56 +17,31 @@ public enum BudgetParser {
     /// Parses a budget from YAML text. `file` is used in error messages and budget locations.
     public static func parse(yaml: String, file: String = "<budget>") throws -> BudgetFile {
         let context = BudgetContext(file: file)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw syntaxError(error, yaml: yaml, file: file)
-        }
-        guard let root, !root.isNull else {
-            throw BudgetError(kind: .missingRequired, file: file, line: 1, column: 1, path: "",
-                              message: "the budget file is empty; expected a mapping with at least the key budgets")
-        }
+        // Budgets report a repeated key at its first occurrence (their wording predates the
+        // spec parser's locator).
+        let root = try YAMLDocument.compose(yaml: yaml, file: file,
+                                            emptyMessage: "the budget file is empty; expected a mapping with at least the key budgets",
+                                            locateDuplicateKeys: false)
         return try BudgetReader(context: context).read(root)
     }
 
     /// Reads and parses the budget file at `path` (errors name the path as given).
     public static func load(path: String) throws -> BudgetFile {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
+        var text: String
+        do {
+            text = try YAMLDocument.readFile(path: path, what: "budget")
+        } catch let error as YAMLError {
+            // Budget files keep their own wording: one message for every unreadable file, and no
+            // position for bad UTF-8.
+            if error.kind == .notUTF8 {
+                throw BudgetError(kind: .notUTF8, file: path, line: nil, column: nil, path: "", message: "the budget file is not valid UTF-8")
+            }
             throw BudgetError(kind: .fileNotFound, file: path, line: nil, column: nil, path: "", message: "no such budget file (or not readable)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw BudgetError(kind: .notUTF8, file: path, line: nil, column: nil, path: "", message: "the budget file is not valid UTF-8")
-        }
+        // A leading byte-order mark is dropped (as `String(data:encoding: .utf8)` did), so it
+        // neither shifts line 1's columns nor trips libyaml on a multi-line file.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         return try parse(yaml: text, file: path)
-    }
-
-    /// Turns a Yams/libyaml error into a positioned `BudgetError`.
-    static func syntaxError(_ error: YamlError, yaml: String, file: String) -> BudgetError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            var message = "YAML syntax error: \(problem)"
-            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
-            return BudgetError(kind: .syntax, file: file, line: mark.line, column: mark.column, path: "", message: message)
-        case .reader(let problem, let offset, _, _):
-            var line = 1, column = 1
-            if let offset {
-                for character in yaml.prefix(offset) {
-                    if character == "\n" || character == "\r\n" { line += 1; column = 1 } else { column += 1 }
-                }
-            }
-            return BudgetError(kind: .syntax, file: file, line: line, column: column, path: "", message: "YAML syntax error: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map(quoted).joined(separator: ", ")
-            return BudgetError(kind: .duplicate, file: file, line: context.mark.line, column: context.mark.column, path: "",
-                               message: "duplicate key \(keys) in one mapping; each key may appear once")
-        default:
-            return BudgetError(kind: .syntax, file: file, line: 1, column: 1, path: "", message: "YAML error: \(error)")
-        }
     }
 }
 
@@ -86,18 +62,24 @@ struct BudgetReader {
         let fields = try Fields(root, path: "", allowed: BudgetParser.topLevelKeys, context: context,
                                 what: "a mapping with experiment, variant and budgets at the top level")
         var experiment: String?
-        if let node = fields.value("experiment") { experiment = try context.text(node, "experiment", expected: "an experiment name") }
+        if let node = fields.value("experiment") {
+            experiment = try context.text(node, "experiment", expected: "an experiment name", allowEmpty: false)
+        }
         var variant = MetricVariant.mc
         if let node = fields.value("variant") { variant = try context.choice(node, "variant", BudgetReader.variants) }
         let listNode = try fields.required("budgets", "a non-empty list of budgets, each with a name and one rule")
-        let items = try context.list(listNode, "budgets", of: "budgets (each a mapping with name and one of \(BudgetRule.keys.joined(separator: ", ")))")
+        let what = "budgets (each a mapping with name and one of \(BudgetRule.keys.joined(separator: ", ")))"
+        let items = try context.list(listNode, "budgets", of: what)
+        guard !items.isEmpty else {
+            throw context.error(.outOfRange, listNode, "budgets", "expected a non-empty list of \(what), found an empty list")
+        }
         var budgets: [Budget] = []
         var firstIndex: [String: Int] = [:]
         for (i, item) in items.enumerated() {
             let budget = try readBudget(item, "budgets[\(i)]", defaultVariant: variant)
             if let earlier = firstIndex[budget.name] {
                 throw context.error(.duplicate, item, "budgets[\(i)].name",
-                                    "duplicate budget name \(quoted(budget.name)) (already given as budgets[\(earlier)]); each name may appear once")
+                                    "duplicate budget name \(quotedName(budget.name)) (already given as budgets[\(earlier)]); each name may appear once")
             }
             firstIndex[budget.name] = i
             budgets.append(budget)
@@ -108,15 +90,16 @@ struct BudgetReader {
     func readBudget(_ node: Node, _ path: String, defaultVariant: MetricVariant) throws -> Budget {
         let f = try Fields(node, path: path, allowed: ["name"] + BudgetRule.keys, context: context,
                            what: "a budget mapping with name and one of \(BudgetRule.keys.joined(separator: ", "))")
-        let name = try context.text(try f.required("name", "a non-empty budget name"), f.path("name"), expected: "a non-empty budget name")
+        let name = try context.text(try f.required("name", "a non-empty budget name"), f.path("name"),
+                                    expected: "a non-empty budget name", allowEmpty: false)
         let present = f.keys.filter { $0 != "name" }
         guard let key = present.first else {
             throw context.error(.missingRequired, node, path,
-                                "budget \(quoted(name)) has no rule; expected exactly one of \(BudgetRule.keys.joined(separator: ", "))")
+                                "budget \(quotedName(name)) has no rule; expected exactly one of \(BudgetRule.keys.joined(separator: ", "))")
         }
         guard present.count == 1 else {
             throw context.error(.inconsistent, f.keyNode(present[1]), f.path(present[1]),
-                                "budget \(quoted(name)) already has the rule \(key); give each rule its own budget (one rule per budget)")
+                                "budget \(quotedName(name)) already has the rule \(key); give each rule its own budget (one rule per budget)")
         }
         let rulePath = f.path(key)
         let ruleNode = try f.required(key, "a mapping with \(BudgetReader.ruleKeys[key]!.joined(separator: ", "))")
@@ -130,7 +113,8 @@ struct BudgetReader {
 
     func readRule(_ key: String, _ r: Fields, defaultVariant: MetricVariant) throws -> BudgetRule {
         func arm(_ field: String = "arm") throws -> String {
-            try context.text(try r.required(field, "an arm name such as reconstructed-mix"), r.path(field), expected: "an arm name such as reconstructed-mix")
+            try context.text(try r.required(field, "an arm name such as reconstructed-mix"), r.path(field),
+                             expected: "an arm name such as reconstructed-mix", allowEmpty: false)
         }
         func points(_ field: String, _ bounds: Bounds, default value: Double? = nil) throws -> Double {
             guard let node = r.value(field) else {
@@ -146,7 +130,8 @@ struct BudgetReader {
         }
         func benchmark(default value: BenchmarkSelector) throws -> BenchmarkSelector {
             guard let node = r.value("benchmark") else { return value }
-            return BenchmarkSelector(try context.text(node, r.path("benchmark"), expected: "general, domain or a benchmark name"))
+            return BenchmarkSelector(try context.text(node, r.path("benchmark"), expected: "general, domain or a benchmark name",
+                                                      allowEmpty: false))
         }
         switch key {
         case "general_forgetting":
@@ -167,7 +152,7 @@ struct BudgetReader {
                                                           benchmark: try benchmark(default: .kind(.general)), variant: try variant()))
         default: // "pinned"
             let file = try context.text(try r.required("file", "the path of a pinned results JSON file"), r.path("file"),
-                                        expected: "the path of a pinned results JSON file")
+                                        expected: "the path of a pinned results JSON file", allowEmpty: false)
             return .pinned(PinnedRule(file: file, tolerancePoints: try points("tolerance_points", .closed(0, 100))))
         }
     }

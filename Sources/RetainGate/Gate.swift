@@ -1,6 +1,7 @@
 import Foundation
 import RetainAnalysis
 import RetainCore
+import RetainYAML
 
 /// Checks a budget file against an experiment's analysis.
 public enum Gate {
@@ -27,7 +28,7 @@ public enum Gate {
             throw GateError.experimentMismatch(budget: wanted, analysis: analysis.experiment, file: budget.file)
         }
         guard !analysis.comparisons.isEmpty else {
-            throw GateError.emptyAnalysis("experiment \(quoted(analysis.experiment)) has no fine-tuned arm results")
+            throw GateError.emptyAnalysis("experiment \(quotedName(analysis.experiment)) has no fine-tuned arm results")
         }
         let data = GateData(analysis: analysis)
         var cache: [String: PinnedResults] = [:]
@@ -110,7 +111,7 @@ struct GateData {
                 let variants = Set(analysis.comparisons.filter { $0.arm == arm && $0.benchmark == name }.map(\.variant))
                 let have = MetricVariant.allCases.filter(variants.contains).map(\.rawValue)
                 throw GateError.missingData(location: budget.location.description, budget: budget.name,
-                                            message: "arm \(quoted(arm)) has no \(variant.rawValue) results on benchmark \(quoted(name))"
+                                            message: "arm \(quotedName(arm)) has no \(variant.rawValue) results on benchmark \(quotedName(name))"
                                                 + (have.isEmpty ? "" : " (variants evaluated: \(have.joined(separator: ", ")))"))
             }
             for c in found { table[c.seed, default: []].append(c) }
@@ -118,8 +119,8 @@ struct GateData {
         for (seed, list) in table where list.count != benchmarks.count {
             let missing = benchmarks.filter { b in !list.contains { $0.benchmark == b } }
             throw GateError.missingData(location: budget.location.description, budget: budget.name,
-                                        message: "arm \(quoted(arm)) seed \(seed) has no \(variant.rawValue) results on "
-                                            + missing.map(quoted).joined(separator: ", ") + " (or has them twice)")
+                                        message: "arm \(quotedName(arm)) seed \(seed) has no \(variant.rawValue) results on "
+                                            + missing.map(quotedName).joined(separator: ", ") + " (or has them twice)")
         }
         return table.keys.sorted().map { seed in
             (seed, benchmarks.map { b in table[seed]!.first { $0.benchmark == b }! })
@@ -134,7 +135,7 @@ struct GateData {
         if arm == Gate.referenceArm && !analysis.comparisons.contains(where: { $0.arm == arm }) {
             guard allowReference else {
                 throw GateError.missingData(location: budget.location.description, budget: budget.name,
-                                            message: "\(budget.path).\(budget.rule.key).\(field): \(quoted(arm)) is the reference every Δ is measured against (its Δ is 0); name a fine-tuned arm")
+                                            message: "\(budget.path).\(budget.rule.key).\(field): \(quotedName(arm)) is the reference every Δ is measured against (its Δ is 0); name a fine-tuned arm")
             }
             return GroupDelta(benchmarks: names, seeds: [], values: [0], comparisons: [], summary: try SampleSummary([0], level: level), level: level)
         }

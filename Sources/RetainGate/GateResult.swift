@@ -1,4 +1,5 @@
 import Foundation
+import RetainYAML
 
 /// The outcome of one budget. All numbers are in percentage points.
 ///
@@ -95,17 +96,17 @@ public enum GateError: Error, LocalizedError, CustomStringConvertible, Hashable,
         case .emptyAnalysis(let what):
             return "nothing to gate: \(what)"
         case .experimentMismatch(let budget, let analysis, let file):
-            return "\(file): experiment: the budget is for experiment \(quoted(budget)) but the analysis is of \(quoted(analysis))"
+            return "\(file): experiment: the budget is for experiment \(quotedName(budget)) but the analysis is of \(quotedName(analysis))"
         case .unknownArm(let location, let budget, let field, let arm, let known):
-            var message = "\(location): \(field) (budget \(quoted(budget))): unknown arm \(quoted(arm))"
+            var message = "\(location): \(field) (budget \(quotedName(budget))): unknown arm \(quotedName(arm))"
             if let suggestion = EditDistance.suggestion(for: arm, among: known) { message += "; did you mean \"\(suggestion)\"?" }
             return message + " (arms in the analysis: \(known.joined(separator: ", ")))"
         case .unknownBenchmark(let location, let budget, let field, let benchmark, let known):
-            var message = "\(location): \(field) (budget \(quoted(budget))): no benchmark \(quoted(benchmark))"
+            var message = "\(location): \(field) (budget \(quotedName(budget))): no benchmark \(quotedName(benchmark))"
             if let suggestion = EditDistance.suggestion(for: benchmark, among: known) { message += "; did you mean \"\(suggestion)\"?" }
             return message + " (benchmarks in the analysis: \(known.joined(separator: ", ")); or general | domain for every benchmark of a kind)"
         case .missingData(let location, let budget, let message):
-            return "\(location): budget \(quoted(budget)): \(message)"
+            return "\(location): budget \(quotedName(budget)): \(message)"
         case .pinnedFile(let file, let message):
             return "\(file): pinned results: \(message)"
         }

@@ -1,6 +1,7 @@
 import Foundation
 import RetainAnalysis
 import RetainCore
+import RetainYAML
 
 /// Mean accuracies of a reference run, written as JSON by `retain gate --pin` and checked by a
 /// budget's `pinned` rule. Accuracies are fractions in [0, 1] (as in the analysis' JSON), not
@@ -63,7 +64,7 @@ public struct PinnedResults: Codable, Hashable, Sendable {
     /// Throws `GateError.emptyAnalysis` when there is nothing to pin.
     public init(from analysis: ExperimentAnalysis, createdBy: String = "retain gate --pin") throws {
         guard !analysis.comparisons.isEmpty || !analysis.instruct.isEmpty else {
-            throw GateError.emptyAnalysis("experiment \(quoted(analysis.experiment)) has no results to pin")
+            throw GateError.emptyAnalysis("experiment \(quotedName(analysis.experiment)) has no results to pin")
         }
         var entries = analysis.instruct.map {
             Entry(arm: "instruct", benchmark: $0.benchmark, variant: $0.variant, meanAccuracy: $0.accuracy, sd: nil, seeds: 1)
@@ -147,7 +148,7 @@ public struct PinnedResults: Codable, Hashable, Sendable {
         switch error {
         case .keyNotFound(let key, let context):
             let at = context.codingPath.isEmpty ? "" : " in \(path(context))"
-            return "missing key \(quoted(key.stringValue))\(at)"
+            return "missing key \(quotedName(key.stringValue))\(at)"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "\(path(context)): \(context.debugDescription)"
         case .dataCorrupted(let context):

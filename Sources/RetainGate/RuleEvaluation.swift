@@ -1,6 +1,7 @@
 import Foundation
 import RetainAnalysis
 import RetainCore
+import RetainYAML
 
 // One evaluator per rule kind. Every number in a RuleResult is in points; see RuleResult for the
 // meaning of measured, threshold and margin.
@@ -98,7 +99,7 @@ extension GateData {
         }
         guard !rows.isEmpty else {
             throw GateError.missingData(location: budget.location.description, budget: budget.name,
-                                        message: "arm \(quoted(rule.arm)) has no per-family results on \(names.map(quoted).joined(separator: ", "))")
+                                        message: "arm \(quotedName(rule.arm)) has no per-family results on \(names.map(quotedName).joined(separator: ", "))")
         }
         rows.sort { ($1.mean, $0.benchmark, $0.family) < ($0.mean, $1.benchmark, $1.family) }   // worst first, then by name
         let worst = rows[0]
@@ -125,7 +126,7 @@ extension GateData {
         for e in pinned.entries {
             let label = "\(e.arm)/\(e.benchmark)/\(e.variant.rawValue)"
             guard let now = accuracy(arm: e.arm, benchmark: e.benchmark, variant: e.variant) else {
-                let why = knownArms.contains(e.arm) ? "no \(e.variant.rawValue) results on \(quoted(e.benchmark))" : "arm not in the analysis"
+                let why = knownArms.contains(e.arm) ? "no \(e.variant.rawValue) results on \(quotedName(e.benchmark))" : "arm not in the analysis"
                 missing.append("missing \(label) (pinned \(Points.plain(e.meanAccuracy * 100))%): \(why)")
                 continue
             }

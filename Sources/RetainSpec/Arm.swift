@@ -1,4 +1,5 @@
 import Foundation
+import RetainYAML
 
 /// One way of building the fine-tuning data (an "arm" of the experiment). Written in YAML by its
 /// `name`; `Arm(parsing:)` reads that spelling back, so `Arm(parsing: arm.name) == arm`.
@@ -80,7 +81,7 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
         if text == "public-mix" {
             return .failure(Problem(message: "public-mix needs a public set name after a colon (e.g. public-mix:publicA), found \"\(text)\""))
         }
-        var message = "unknown arm \(SpecNames.quoted(text))"
+        var message = "unknown arm \(quotedName(text))"
         let candidates = fixedArms.map { $0.0 } + ["public-mix"]
         if let suggestion = EditDistance.suggestion(for: text, among: candidates) {
             message += "; did you mean \"\(suggestion == "public-mix" ? "public-mix:<name>" : suggestion)\"?"
@@ -148,52 +149,5 @@ enum SpecNames {
         return s.unicodeScalars.allSatisfy { c in
             (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "." || c == "_" || c == "-"
         }
-    }
-
-    /// A string in double quotes, with quotes, backslashes and control characters escaped.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u{%02X}", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-enum EditDistance {
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
-    }
-
-    /// The candidate nearest to `word` if it is within `maxDistance` edits (ties: the earlier
-    /// candidate); nil otherwise or when `word` is itself a candidate.
-    static func suggestion(for word: String, among candidates: [String], maxDistance: Int = 2) -> String? {
-        var best: (String, Int)?
-        for candidate in candidates where candidate != word {
-            let d = distance(word, candidate)
-            if d <= maxDistance, d < (best?.1 ?? Int.max) { best = (candidate, d) }
-        }
-        return best?.0
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RetainCore
+import RetainYAML
 
 extension ExperimentSpec {
     /// The same spec with order-free lists in canonical order: seeds ascending, benchmarks
@@ -103,6 +104,6 @@ enum YAMLText {
         let startsOK = first.map { ($0 >= "A" && $0 <= "Z") || ($0 >= "a" && $0 <= "z") || $0 == "_" } ?? false
         let reserved = ["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(s.lowercased())
         if safe && startsOK && !reserved && !s.hasSuffix(":") { return s }
-        return SpecNames.quoted(s)
+        return quotedName(s)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RetainCore
+import RetainYAML
 import Yams
 
 /// Reads an `ExperimentSpec` from YAML.
@@ -21,89 +22,14 @@ public enum SpecParser {
     /// generator).
     public static func parse(yaml: String, file: String = "<spec>", knownModels: [String] = defaultKnownModels) throws -> ExperimentSpec {
         let context = SpecContext(file: file, knownModels: knownModels)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw syntaxError(error, yaml: yaml, file: file)
-        }
-        guard let root, !root.isNull else {
-            throw SpecError(kind: .missingRequired, file: file, line: 1, column: 1, path: "",
-                            message: "the spec is empty; expected a mapping with at least the keys experiment and arms")
-        }
+        let root = try YAMLDocument.compose(yaml: yaml, file: file,
+                                            emptyMessage: "the spec is empty; expected a mapping with at least the keys experiment and arms")
         return try ExperimentReader(context: context).read(root)
     }
 
     /// Reads and parses the spec file at `path` (errors name the path as given).
     public static func load(path: String, knownModels: [String] = defaultKnownModels) throws -> ExperimentSpec {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SpecError(kind: .fileNotFound, file: path, line: nil, column: nil, path: "", message: "no such spec file")
-        }
-        guard !isDirectory.boolValue else {
-            throw SpecError(kind: .fileNotFound, file: path, line: nil, column: nil, path: "", message: "is a directory, not a spec file")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpecError(kind: .fileNotFound, file: path, line: nil, column: nil, path: "", message: "cannot read the spec file")
-        }
-        return try parse(yaml: decodeUTF8(data, file: path), file: path, knownModels: knownModels)
-    }
-
-    /// Decodes UTF-8, reporting the line and column of the first invalid byte.
-    static func decodeUTF8(_ data: Data, file: String) throws -> String {
-        var iterator = data.makeIterator()
-        var decoder = UTF8()
-        var line = 1, column = 1, offset = 0
-        var scalars = String.UnicodeScalarView()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar):
-                scalars.append(scalar)
-                offset += scalar.utf8.count
-                if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
-            case .emptyInput:
-                return String(scalars)
-            case .error:
-                throw SpecError(kind: .notUTF8, file: file, line: line, column: column, path: "",
-                                message: "the spec file is not valid UTF-8 (invalid byte near byte offset \(offset))")
-            }
-        }
-    }
-
-    /// Turns a Yams/libyaml error into a positioned `SpecError`.
-    static func syntaxError(_ error: YamlError, yaml: String, file: String) -> SpecError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            var message = "YAML syntax error: \(problem)"
-            if let context {
-                message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
-            }
-            return SpecError(kind: .syntax, file: file, line: mark.line, column: mark.column, path: "", message: message)
-        case .reader(let problem, let offset, _, _):
-            var line = 1, column = 1
-            if let offset {
-                for character in yaml.prefix(offset) {
-                    if character == "\n" || character == "\r\n" { line += 1; column = 1 } else { column += 1 }
-                }
-            }
-            return SpecError(kind: .syntax, file: file, line: line, column: column, path: "", message: "YAML syntax error: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Yams reports the first occurrence of the (alphabetically) first duplicated key;
-            // point at its repeat and name its path when the block layout makes that possible.
-            let key = duplicates.first ?? ""
-            let first = context.mark
-            if let (line, column, path) = DuplicateKeyLocator(yaml: yaml).locate(key: key, line: first.line, column: first.column) {
-                return SpecError(kind: .duplicate, file: file, line: line, column: column, path: path,
-                                 message: "duplicate key (first given at line \(first.line)); each key may appear once in a mapping")
-            }
-            let keys = duplicates.map { SpecNames.quoted($0) }.joined(separator: ", ")
-            return SpecError(kind: .duplicate, file: file, line: first.line, column: first.column, path: "",
-                             message: "duplicate key \(keys) in one mapping; each key may appear once")
-        default:
-            return SpecError(kind: .syntax, file: file, line: 1, column: 1, path: "", message: "YAML error: \(error)")
-        }
+        try parse(yaml: YAMLDocument.readFile(path: path, what: "spec"), file: path, knownModels: knownModels)
     }
 }
 
@@ -119,7 +45,7 @@ struct ExperimentReader {
         let name = try context.text(nameNode, "experiment", expected: "a name matching \(SpecNames.namePattern)")
         guard SpecNames.isValidName(name) else {
             throw context.error(.invalidValue, nameNode, "experiment",
-                                "expected a name matching \(SpecNames.namePattern), found \(SpecNames.quoted(name))")
+                                "expected a name matching \(SpecNames.namePattern), found \(quotedName(name))")
         }
 
         var spec = ExperimentSpec(experiment: name, arms: [])
@@ -202,7 +128,7 @@ struct ExperimentReader {
     func model(_ node: Node, _ path: String, allowed: [String], what: String) throws -> String {
         let name = try context.text(node, path, expected: "a model name (one of \(allowed.joined(separator: ", ")))")
         guard allowed.contains(name) else {
-            var message = "unknown \(what) \(SpecNames.quoted(name))"
+            var message = "unknown \(what) \(quotedName(name))"
             if let suggestion = EditDistance.suggestion(for: name, among: allowed) { message += "; did you mean \"\(suggestion)\"?" }
             message += " (known models: \(allowed.joined(separator: ", ")))"
             throw context.error(.invalidValue, node, path, message)
@@ -215,7 +141,7 @@ struct ExperimentReader {
         let names = try items.enumerated().map { i, item in
             try model(item, "\(path)[\(i)]", allowed: context.knownModels, what: "model")
         }
-        try context.requireUnique(names, items, path, what: "generator") { SpecNames.quoted($0) }
+        try context.requireUnique(names, items, path, what: "generator") { quotedName($0) }
         return names
     }
 
@@ -291,7 +217,7 @@ struct ExperimentReader {
     func readArms(_ node: Node, _ path: String) throws -> [Arm] {
         let items = try context.list(node, path, of: "arms", count: 1...Int.max)
         let arms = try items.enumerated().map { i, item in try arm(item, "\(path)[\(i)]") }
-        try context.requireUnique(arms, items, path, what: "arm") { SpecNames.quoted($0.name) }
+        try context.requireUnique(arms, items, path, what: "arm") { quotedName($0.name) }
         return arms
     }
 
@@ -304,10 +230,10 @@ struct ExperimentReader {
         let sweptArm = try arm(armNode, f.path("arm"))
         guard sweptArm.isMix else {
             throw context.error(.invalidValue, armNode, f.path("arm"),
-                                "only a mix arm can be swept (\(mixArmsText)), found \(SpecNames.quoted(sweptArm.name))")
+                                "only a mix arm can be swept (\(mixArmsText)), found \(quotedName(sweptArm.name))")
         }
         guard arms.contains(sweptArm) else {
-            var message = "the swept arm must be one of the experiment's arms (mix \(mixArmsText)), found \(SpecNames.quoted(sweptArm.name))"
+            var message = "the swept arm must be one of the experiment's arms (mix \(mixArmsText)), found \(quotedName(sweptArm.name))"
             if let suggestion = EditDistance.suggestion(for: sweptArm.name, among: mixArms) { message += "; did you mean \"\(suggestion)\"?" }
             throw context.error(.inconsistent, armNode, f.path("arm"), message)
         }
@@ -317,130 +243,5 @@ struct ExperimentReader {
         let shares = try items.enumerated().map { i, item in try context.number(item, "\(sharesPath)[\(i)]", in: .open(0, 1)) }
         try context.requireUnique(shares, items, sharesPath, what: "share") { Bounds.format($0) }
         return SweepSpec(arm: sweptArm, generalShares: shares)
-    }
-}
-
-/// Best-effort location of a repeated key in block-style YAML: the line and column of the second
-/// occurrence and the key's field path, found from indentation. Nil for layouts it cannot follow
-/// (flow mappings, quoted or complex keys); the caller then reports the first occurrence.
-struct DuplicateKeyLocator {
-    let lines: [Substring]
-
-    init(yaml: String) {
-        lines = yaml.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-    }
-
-    private func indent(_ line: Substring) -> Int { line.prefix(while: { $0 == " " }).count }
-
-    private func isBlank(_ line: Substring) -> Bool {
-        let rest = line.drop(while: { $0 == " " || $0 == "\t" })
-        return rest.isEmpty || rest.hasPrefix("#")
-    }
-
-    /// The key a `key: value` text starts with, if it is a plain key.
-    private func leadingKey(_ text: Substring) -> String? {
-        guard let colon = text.firstIndex(of: ":") else { return nil }
-        let key = text[..<colon]
-        let after = text[text.index(after: colon)...]
-        guard !key.isEmpty, after.isEmpty || after.first == " " || after.first == "\t",
-              !key.contains(where: { "\"'{}[],#&*!|>%@`".contains($0) }) else { return nil }
-        return key.trimmingCharacters(in: .whitespaces)
-    }
-
-    /// Whether line `number` (1-based) has `key` as a plain mapping key at `column` (1-based).
-    private func hasKey(_ key: String, line number: Int, column: Int) -> Bool {
-        guard number >= 1, number <= lines.count else { return false }
-        let line = lines[number - 1]
-        guard line.count >= column else { return false }
-        return leadingKey(line.dropFirst(column - 1)) == key
-    }
-
-    func locate(key: String, line firstLine: Int, column: Int) -> (Int, Int, String)? {
-        guard hasKey(key, line: firstLine, column: column) else { return nil }
-        // The repeat: the next line with the key at the same column, before the block ends.
-        var repeatLine: Int?
-        var number = firstLine + 1
-        while number <= lines.count {
-            let line = lines[number - 1]
-            if !isBlank(line) {
-                if indent(line) < column - 1 { break }
-                if indent(line) == column - 1 && hasKey(key, line: number, column: column) { repeatLine = number; break }
-            }
-            number += 1
-        }
-        guard let repeatLine else { return nil }
-        return (repeatLine, column, path(key: key, line: firstLine, column: column) ?? "")
-    }
-
-    /// The column (0-based) and name of the plain key a line holds, after any "- " item markers.
-    private func keyOnLine(_ number: Int) -> (column: Int, name: String)? {
-        guard number >= 1, number <= lines.count else { return nil }
-        let line = lines[number - 1]
-        var column = indent(line)
-        var rest = line.dropFirst(column)
-        while rest.hasPrefix("- ") {
-            let afterDash = rest.dropFirst().drop(while: { $0 == " " })
-            column += rest.count - afterDash.count
-            rest = afterDash
-        }
-        guard let name = leadingKey(rest) else { return nil }
-        return (column, name)
-    }
-
-    /// The column (0-based) of the item dash just before the key at `column` on line `number`,
-    /// when that key opens a sequence item ("- kind: x").
-    private func itemDash(line number: Int, keyColumn: Int) -> Int? {
-        let line = lines[number - 1]
-        let before = line.prefix(keyColumn)
-        guard let dash = before.lastIndex(of: "-"),
-              before.allSatisfy({ $0 == " " || $0 == "-" }) else { return nil }
-        return before.distance(from: before.startIndex, to: dash)
-    }
-
-    /// The field path of the key at (`line`, `column`), walking up through less-indented parents.
-    private func path(key: String, line: Int, column: Int) -> String? {
-        var components = [key]          // leaf first
-        var current = line
-        var keyColumn = column - 1
-        while true {
-            if let dash = itemDash(line: current, keyColumn: keyColumn) {
-                // The key opens a sequence item: count the items before it back to the parent key.
-                var index = 0
-                var number = current - 1
-                while number >= 1 {
-                    let text = lines[number - 1]
-                    if !isBlank(text) {
-                        let ind = indent(text)
-                        if ind == dash && text.dropFirst(ind).hasPrefix("-") { index += 1 }
-                        else if ind <= dash { break }
-                    }
-                    number -= 1
-                }
-                guard let parent = keyOnLine(number), parent.column <= dash else { return nil }
-                components.append("\(parent.name)[\(index)]")
-                current = number
-                keyColumn = parent.column
-                continue
-            }
-            if keyColumn == 0 { break }
-            // The nearest earlier line indented less than the key holds its parent.
-            var number = current - 1
-            while number >= 1 {
-                let text = lines[number - 1]
-                if !isBlank(text) && indent(text) < keyColumn { break }
-                number -= 1
-            }
-            guard let parent = keyOnLine(number) else { return nil }
-            if parent.column == keyColumn {
-                // A sibling that opens the same sequence item ("- kind: x" above "  model: y").
-                current = number
-                continue
-            }
-            guard parent.column < keyColumn else { return nil }
-            components.append(parent.name)
-            current = number
-            keyColumn = parent.column
-        }
-        return components.reversed().joined(separator: ".")
     }
 }

@@ -1,16 +1,16 @@
 import Foundation
 
-/// Why an experiment spec was rejected, and where.
+/// Why a YAML file — an experiment spec, a budget — was rejected, and where.
 ///
 /// `description` reads like a compiler diagnostic:
 ///
 ///     examples/quick.yaml:14:3: synthesis.temperature: expected a number in 0...2, found "hot"
 ///
-/// `file` is the name the spec was parsed under, `line`/`column` are 1-based (columns count
-/// Unicode scalars, as libyaml does), `path` is the field path in the spec
-/// (`synthesis.judges[1].kind`; empty for the document itself), and `message` says what was
-/// found and what is allowed.
-public struct SpecError: Error, LocalizedError, CustomStringConvertible, Hashable, Sendable {
+/// `file` is the name the document was parsed under, `line`/`column` are 1-based (columns count
+/// Unicode scalars, as libyaml does), `path` is the field path in the document
+/// (`synthesis.judges[1].kind`, `budgets[2].not_worse.than`; empty for the document itself), and
+/// `message` says what was found and what is allowed.
+public struct YAMLError: Error, LocalizedError, CustomStringConvertible, Hashable, Sendable {
     /// What kind of problem this is (for callers that branch on it; the message is for people).
     public enum Kind: String, Codable, Hashable, Sendable {
         /// The file is not valid YAML (libyaml's scanner/parser/composer rejected it).
@@ -25,20 +25,21 @@ public struct SpecError: Error, LocalizedError, CustomStringConvertible, Hashabl
         /// A number outside its allowed range, or a list with too few or too many elements.
         case outOfRange
         /// A value that is not one of the allowed names or does not match the allowed pattern
-        /// (bad arm, unknown model, bad experiment name, a model on a verifier judge, ...).
+        /// (bad arm, unknown model, bad experiment name, unknown metric variant, ...).
         case invalidValue
-        /// The same key, seed, arm, model, judge, benchmark or share given twice.
+        /// The same key, seed, arm, model, judge, benchmark, share or budget name given twice.
         case duplicate
-        /// A constraint between fields (`max_chars >= min_chars`, sweep arm among the arms).
+        /// A constraint between fields (`max_chars >= min_chars`, sweep arm among the arms,
+        /// exactly one rule per budget).
         case inconsistent
-        /// The spec file does not exist or could not be read.
+        /// The file does not exist or could not be read.
         case fileNotFound
-        /// The spec file is not valid UTF-8.
+        /// The file is not valid UTF-8.
         case notUTF8
     }
 
     public var kind: Kind
-    /// The file name the spec was parsed under (as given to the parser).
+    /// The file name the document was parsed under (as given to the parser).
     public var file: String
     /// 1-based line, or nil when the problem has no position (file not found).
     public var line: Int?
@@ -61,8 +62,8 @@ public struct SpecError: Error, LocalizedError, CustomStringConvertible, Hashabl
         return "\(file):\(line)"
     }
 
-    /// `location: path: message`, leaving out an empty location (an arm name parsed on its own)
-    /// or an empty path (the document as a whole).
+    /// `location: path: message`, leaving out an empty location (a value parsed on its own, with
+    /// no file) or an empty path (the document as a whole).
     public var description: String {
         [location, path, message].filter { !$0.isEmpty }.joined(separator: ": ")
     }
