@@ -2,7 +2,7 @@ import Foundation
 import RetainAnalysis
 import RetainCore
 
-/// A parsed budget file: the forgetting budgets one fine-tune must keep. See README-budget.md for
+/// A parsed budget file: the forgetting budgets one fine-tune must keep. See the README (Forgetting budgets) for
 /// the YAML schema. All thresholds are in percentage points (accuracy × 100); Δ is after − before,
 /// so forgetting is a negative Δ.
 public struct BudgetFile: Hashable, Sendable {
