@@ -17,7 +17,7 @@ public struct VendorModel: Sendable {
 /// model pretrained on the world's corpus, and the released models SFT'd from that base.
 public final class VendorPipeline {
     /// Bump when the training code changes in a way that changes results, to invalidate caches.
-    public static let codeVersion = "vendor-v1"
+    public static let codeVersion = "vendor-v2"
 
     public let world: World
     public let plan: VendorPlan

@@ -28,12 +28,27 @@ func rmsnormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePoint
         for r in range {
             let xr = x + r * C, dyr = dy + r * C, dxr = dx + r * C
             let s = rstd[r]
-            var dot: Float = 0
-            for i in 0..<C {
+            // Eight-lane accumulators: a scalar `dot +=` is one serial add chain (no reassociation).
+            var acc = SIMD8<Float>(repeating: 0)
+            let sv = SIMD8<Float>(repeating: s)
+            var i = 0
+            while i + 8 <= C {
+                let xv = UnsafeRawPointer(xr + i).loadUnaligned(as: SIMD8<Float>.self)
+                let dyv = UnsafeRawPointer(dyr + i).loadUnaligned(as: SIMD8<Float>.self)
+                let wv = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
+                let xhat = xv * sv
+                acc += dyv * wv * xhat
+                let pv = UnsafeRawPointer(pw + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(pw + i).storeBytes(of: pv + dyv * xhat, as: SIMD8<Float>.self)
+                i += 8
+            }
+            var dot = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+            while i < C {
                 let xhat = xr[i] * s
                 let g = dyr[i] * w[i]
                 dot += g * xhat
                 pw[i] += dyr[i] * xhat
+                i += 1
             }
             let m = dot / Float(C)
             if accumulate {

@@ -41,16 +41,17 @@ func swigluBackward(_ dgu: UnsafeMutablePointer<Float>, _ da: UnsafePointer<Floa
 @inline(__always)
 func fastExp(_ x: Float) -> Float {
     let clamped = min(max(x, -87.0), 88.0)
-    let shifted = clamped * 1.442695040888963 + 12_582_912.0
+    // Fused multiply-adds: Swift never contracts `a * b + c` on its own.
+    let shifted = Float(12_582_912.0).addingProduct(clamped, 1.442695040888963)
     let n = shifted - 12_582_912.0
-    let r = clamped - n * 0.693145751953125 - n * 1.428606765330187e-06
+    let r = clamped.addingProduct(n, -0.693145751953125).addingProduct(n, -1.428606765330187e-06)
     var p: Float = 1.0 / 720
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
+    p = Float(1.0 / 120).addingProduct(p, r)
+    p = Float(1.0 / 24).addingProduct(p, r)
+    p = Float(1.0 / 6).addingProduct(p, r)
+    p = Float(0.5).addingProduct(p, r)
+    p = Float(1).addingProduct(p, r)
+    p = Float(1).addingProduct(p, r)
     // The low mantissa bits of `shifted` hold n; n + 127 shifted into the exponent field is 2ⁿ.
     let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
     return p * scale
