@@ -144,5 +144,5 @@ public final class VendorPipeline {
 
 /// A RetainCore conversation as the tokenizer's chat messages.
 public func chatMessages(_ conversation: Conversation) -> [ChatMessage] {
-    conversation.messages.map { ChatMessage(role: ChatRole(rawValue: $0.role.rawValue) ?? .user, content: $0.content) }
+    RetainBackends.chatMessages(conversation.messages)
 }

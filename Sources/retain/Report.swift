@@ -112,10 +112,10 @@ struct Export: ParsableCommand {
             text = format == .json ? try jsonString(summary.map(SummaryJSON.init)) : CSV.render(header: header, rows: rows)
         case .items:
             guard let exp = try store.experiment(named: name) else { throw CLIError("no experiment \(name)") }
-            var families: [String: String] = [:]
+            var families: [String: String] = [:], loaded = Set<String>()
             var items: [ItemRow] = []
             for link in try store.armResults(experimentID: exp.id) {
-                if families.isEmpty || !families.keys.contains(where: { $0.hasPrefix(link.benchmark + "|") }) {
+                if loaded.insert(link.benchmark).inserted {
                     for i in try store.benchmarkItems(benchmark: link.benchmark) { families["\(i.benchmark)|\(i.itemID)"] = i.family }
                 }
                 for p in try store.predictions(stage: link.evalHash) where p.benchmark == link.benchmark {

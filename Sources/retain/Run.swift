@@ -29,12 +29,7 @@ struct Run: ParsableCommand {
         let modelsDirectory = models ?? dbURL.deletingLastPathComponent().appendingPathComponent("models").path
         let store = try ExperimentStore(path: dbPath)
         let log = progressLog(json: json)
-        guard let preset = WorldConfig.Preset(rawValue: experiment.world.preset.rawValue) else {
-            throw CLIError("\(spec): world.preset: \(experiment.world.preset.rawValue) is not a built-in preset")
-        }
-        let world = try World(config: .preset(preset, seed: experiment.world.seed))
-        let vendorCache = cache.map { ModelCache(root: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelCache()
-        let environment = WorldEnvironment(world: world, plan: .preset(preset), cache: vendorCache, log: log)
+        let environment = try ExperimentLoading.environment(experiment, cache: cache, log: log)
         let orchestrator = Orchestrator(spec: experiment, specText: specText, environment: environment, store: store,
                                         modelsDirectory: modelsDirectory, log: log)
         let start = Date()
@@ -80,22 +75,20 @@ enum StageTimes {
 /// benchmark and variant.
 enum SummaryTable {
     static func render(_ rows: [SummaryRow]) -> String {
-        var arms: [String] = []
-        var columns: [String] = []
-        var sums: [String: [String: (Double, Int)]] = [:]
-        for r in rows {
-            if !arms.contains(r.arm) { arms.append(r.arm) }
-            let column = "\(r.benchmark) \(r.variant.rawValue)"
-            if !columns.contains(column) { columns.append(column) }
-            let (s, n) = sums[r.arm]?[column] ?? (0, 0)
-            sums[r.arm, default: [:]][column] = (s + r.accuracy, n + 1)
+        let (keys, means) = CompareTable.means(rows)
+        var arms: [String] = [], columns: [(benchmark: String, variant: String)] = []
+        for k in keys {
+            if !arms.contains(k.arm) { arms.append(k.arm) }
+            if !columns.contains(where: { $0 == (k.benchmark, k.variant) }) { columns.append((k.benchmark, k.variant)) }
         }
         let width = max(12, (arms.map(\.count).max() ?? 0) + 2)
-        var lines = ["arm".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined()]
+        var lines = ["arm".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { "\($0.benchmark) \($0.variant)".padding(toLength: 13, withPad: " ", startingAt: 0) }.joined()]
         for arm in arms {
             lines.append(arm.padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { c in
-                guard let (s, n) = sums[arm]?[c], n > 0 else { return "-".padding(toLength: 13, withPad: " ", startingAt: 0) }
-                return String(format: "%.3f (n=%d)", s / Double(n), n).padding(toLength: 13, withPad: " ", startingAt: 0)
+                guard let (mean, n) = means[CompareTable.Key(arm: arm, benchmark: c.benchmark, variant: c.variant)] else {
+                    return "-".padding(toLength: 13, withPad: " ", startingAt: 0)
+                }
+                return String(format: "%.3f (n=%d)", mean, n).padding(toLength: 13, withPad: " ", startingAt: 0)
             }.joined())
         }
         return lines.joined(separator: "\n")
