@@ -4,7 +4,9 @@
 /// `derived(_:)` splits off an independent stream named by a label, so adding a draw in one part
 /// of a generator does not shift the draws of every other part.
 public struct WorldRandom: RandomNumberGenerator, Sendable, Hashable {
-    private var s0, s1, s2, s3: UInt64
+    // Inlinable (with the state visible to inlined code) because the analysis's bootstrap draws
+    // tens of millions of indices across module boundaries.
+    @usableFromInline var s0, s1, s2, s3: UInt64
 
     public init(seed: UInt64) {
         var x = seed
@@ -18,6 +20,7 @@ public struct WorldRandom: RandomNumberGenerator, Sendable, Hashable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
@@ -35,6 +38,7 @@ public struct WorldRandom: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// Uniform integer in `0..<n` (unbiased, by rejection). `n` must be positive.
+    @inlinable
     public mutating func int(below n: Int) -> Int {
         precondition(n > 0, "WorldRandom.int(below:) needs a positive bound")
         let bound = UInt64(n)

@@ -31,7 +31,11 @@ public struct GenerationResult: Sendable, Equatable {
 }
 
 extension LlamaModel {
-    /// Continues every request with a KV cache, `batchSize` sequences at a time.
+    /// Continues every request with a KV cache over `batchSize` slots, with continuous batching:
+    /// when a sequence finishes, the next request's prompt takes its slot in the very next forward
+    /// (prefilled alongside the other slots' one-token steps), so steps keep about `batchSize`
+    /// rows instead of draining to a few long stragglers. Each request samples from its own
+    /// seeded stream, so its output does not depend on which requests share its steps.
     ///
     /// - Parameter shouldStop: optional extra stop test on a request's generated tokens so far
     ///   (e.g. a text-level stop string checked after decoding); returning a count strips that many
@@ -45,50 +49,57 @@ extension LlamaModel {
             if r.prompt.count > config.maxSeqLen { throw EngineError.sequenceTooLong(length: r.prompt.count, maxSeqLen: config.maxSeqLen) }
         }
         var results = [GenerationResult?](repeating: nil, count: requests.count)
+        if requests.isEmpty { return [] }
         let session = InferenceSession(model: self, slots: max(1, min(batchSize, requests.count)))
-        var done = 0
-        var start = 0
-        while start < requests.count {
-            let group = Array(start..<min(start + session.slotCount, requests.count))
-            session.resetAll()
-            var rngs = group.map { SeededRandom(seed: requests[$0].seed) }
-            var generated = [[Int32]](repeating: [], count: group.count)
-            var active = Array(0..<group.count)
-            var logits = try session.forward(group.enumerated().map { ($0.offset, requests[$0.element].prompt) }, logits: .last)
-            while true {
-                var next: [(slot: Int, tokens: [Int32])] = []
-                var stillActive: [Int] = []
-                let V = config.vocabSize
-                for (row, slot) in active.enumerated() {
-                    let req = requests[group[slot]]
-                    func finish(_ reason: GenerationResult.FinishReason) {
-                        results[group[slot]] = GenerationResult(tokens: generated[slot], finishReason: reason)
-                        done += 1
-                        progress?(done)
-                    }
-                    if generated[slot].count >= req.maxNewTokens { finish(.length); continue }
-                    let token = logits.withUnsafeBufferPointer {
-                        req.sampling.sample(UnsafeBufferPointer(rebasing: $0[(row * V)..<((row + 1) * V)]), rng: &rngs[slot])
-                    }
-                    generated[slot].append(token)
-                    if let hit = req.stopSequences.firstIndex(where: { !$0.isEmpty && generated[slot].ends(with: $0) }) {
-                        generated[slot].removeLast(req.stopSequences[hit].count)
-                        finish(.stop(hit)); continue
-                    }
-                    if let strip = shouldStop?(group[slot], generated[slot]) {
-                        generated[slot].removeLast(min(strip, generated[slot].count))
-                        finish(.stop(nil)); continue
-                    }
-                    if generated[slot].count >= req.maxNewTokens { finish(.length); continue }
-                    if session.lengths[slot] + 1 > config.maxSeqLen { finish(.contextFull); continue }
-                    next.append((slot, [token]))
-                    stillActive.append(slot)
+        let V = config.vocabSize
+        // Per slot: the request it is serving, that request's random stream and its tokens so far.
+        var owner = [Int?](repeating: nil, count: session.slotCount)
+        var rngs = [SeededRandom](repeating: SeededRandom(seed: 0), count: session.slotCount)
+        var generated = [[Int32]](repeating: [], count: session.slotCount)
+        var nextRequest = 0, done = 0
+        var chunks: [(slot: Int, tokens: [Int32])] = []
+        func start(_ slot: Int) {
+            guard nextRequest < requests.count else { return }
+            let i = nextRequest
+            nextRequest += 1
+            session.reset(slot: slot)
+            owner[slot] = i
+            rngs[slot] = SeededRandom(seed: requests[i].seed)
+            generated[slot] = []
+            chunks.append((slot, requests[i].prompt))
+        }
+        for slot in 0..<session.slotCount { start(slot) }
+        while !chunks.isEmpty {
+            let logits = try session.forward(chunks, logits: .last)
+            let rows = chunks.map(\.slot)
+            chunks = []
+            for (row, slot) in rows.enumerated() {
+                let i = owner[slot]!
+                let req = requests[i]
+                func finish(_ reason: GenerationResult.FinishReason) {
+                    results[i] = GenerationResult(tokens: generated[slot], finishReason: reason)
+                    owner[slot] = nil
+                    done += 1
+                    progress?(done)
+                    start(slot)
                 }
-                if next.isEmpty { break }
-                active = stillActive
-                logits = try session.forward(next, logits: .last)
+                if generated[slot].count >= req.maxNewTokens { finish(.length); continue }
+                let token = logits.withUnsafeBufferPointer {
+                    req.sampling.sample(UnsafeBufferPointer(rebasing: $0[(row * V)..<((row + 1) * V)]), rng: &rngs[slot])
+                }
+                generated[slot].append(token)
+                if let hit = req.stopSequences.firstIndex(where: { !$0.isEmpty && generated[slot].ends(with: $0) }) {
+                    generated[slot].removeLast(req.stopSequences[hit].count)
+                    finish(.stop(hit)); continue
+                }
+                if let strip = shouldStop?(i, generated[slot]) {
+                    generated[slot].removeLast(min(strip, generated[slot].count))
+                    finish(.stop(nil)); continue
+                }
+                if generated[slot].count >= req.maxNewTokens { finish(.length); continue }
+                if session.lengths[slot] + 1 > config.maxSeqLen { finish(.contextFull); continue }
+                chunks.append((slot, [token]))
             }
-            start += group.count
         }
         return results.map { $0! }
     }

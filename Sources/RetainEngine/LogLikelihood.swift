@@ -65,30 +65,52 @@ extension LlamaModel {
             }
             let lastLogits = try session.forward(contexts, logits: .last)
             var chunks: [(slot: Int, tokens: [Int32])] = []
-            for (g, r) in group.enumerated() {
-                for (k, cont) in requests[r].continuations.enumerated() {
-                    session.fork(from: contextSlot[g], to: contSlots[g][k])
-                    if cont.count > 1 { chunks.append((contSlots[g][k], Array(cont.dropLast()))) }
-                }
-            }
-            let contLogits = chunks.isEmpty ? [] : try session.forward(chunks, logits: .all)
+            var forks: [(source: Int, destination: Int)] = []
+            // Where each continuation's token logits live: its first token reads the context's
+            // last row, the rest read consecutive rows of the continuation pass.
+            var firstRow: [[Int]] = []
             var row = 0
             for (g, r) in group.enumerated() {
-                var scores: [ContinuationScore] = []
-                for cont in requests[r].continuations {
-                    var lp = 0.0, greedy = true
-                    for (t, token) in cont.enumerated() {
-                        let (buf, offset): ([Float], Int) = t == 0 ? (lastLogits, g * V) : (contLogits, (row + t - 1) * V)
-                        buf.withUnsafeBufferPointer { b in
-                            let logits = UnsafeBufferPointer(rebasing: b[offset..<(offset + V)])
-                            lp += logSoftmax(logits, at: Int(token))
-                            if argmax(logits) != Int(token) { greedy = false }
+                var rows: [Int] = []
+                for (k, cont) in requests[r].continuations.enumerated() {
+                    forks.append((contextSlot[g], contSlots[g][k]))
+                    if cont.count > 1 { chunks.append((contSlots[g][k], Array(cont.dropLast()))) }
+                    rows.append(row)
+                    row += cont.count - 1
+                }
+                firstRow.append(rows)
+            }
+            session.fork(forks)
+            let contLogits = chunks.isEmpty ? [] : try session.forward(chunks, logits: .all)
+            // Score every continuation, spread over the engine's threads (each is independent).
+            let flat = group.enumerated().flatMap { g, r in requests[r].continuations.indices.map { (g: g, r: r, k: $0) } }
+            var scores = [ContinuationScore](repeating: ContinuationScore(logprob: 0, isGreedy: false, tokenCount: 0), count: flat.count)
+            lastLogits.withUnsafeBufferPointer { last in
+                contLogits.withUnsafeBufferPointer { rest in
+                    scores.withUnsafeMutableBufferPointer { out in
+                        parallelChunks(flat.count, minPerChunk: 16) { _, range in
+                            for i in range {
+                                let (g, r, k) = flat[i]
+                                let cont = requests[r].continuations[k]
+                                var lp = 0.0, greedy = true
+                                for (t, token) in cont.enumerated() {
+                                    let logits = t == 0
+                                        ? UnsafeBufferPointer(rebasing: last[(g * V)..<((g + 1) * V)])
+                                        : UnsafeBufferPointer(rebasing: rest[((firstRow[g][k] + t - 1) * V)..<((firstRow[g][k] + t) * V)])
+                                    lp += logSoftmax(logits, at: Int(token))
+                                    if argmax(logits) != Int(token) { greedy = false }
+                                }
+                                out[i] = ContinuationScore(logprob: lp, isGreedy: greedy, tokenCount: cont.count)
+                            }
                         }
                     }
-                    row += cont.count - 1
-                    scores.append(ContinuationScore(logprob: lp, isGreedy: greedy, tokenCount: cont.count))
                 }
-                out.append(scores)
+            }
+            var next = 0
+            for r in group {
+                let n = requests[r].continuations.count
+                out.append(Array(scores[next..<(next + n)]))
+                next += n
             }
             progress?(out.count)
         }

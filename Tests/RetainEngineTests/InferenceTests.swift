@@ -160,4 +160,45 @@ final class InferenceTests: XCTestCase {
         XCTAssertThrowsError(try m.loglikelihood([LoglikelihoodRequest(context: [], continuations: [[1]])]))
         XCTAssertThrowsError(try m.loglikelihood([LoglikelihoodRequest(context: [1], continuations: [[40]])]))
     }
+
+    /// Head width 12 and a window of 45 (neither a multiple of 8) take the scalar tails of the
+    /// cached attention; the result must still match the training-path forward.
+    func testCachedAttentionOnOddShapesMatchesFullForward() throws {
+        let odd = ModelConfig(vocabSize: 29, dModel: 36, nLayers: 2, nHeads: 3, nKVHeads: 1, ffnHidden: 40, maxSeqLen: 45)
+        let m = try LlamaModel(config: odd, seed: 5)
+        var rng = SeededRandom(seed: 77)
+        for t in m.layout.tensors where t.isMatrix {
+            for i in 0..<t.count { m.parameters[t.offset + i] = rng.nextGaussian() * 0.25 }
+        }
+        let tokens = (0..<45).map { _ in Int32(rng.next() % 29) }
+        let b = try TrainingBatch(batchSize: 1, seqLen: tokens.count, tokens: tokens, targets: tokens)
+        try m.loss(b)
+        let full = m.lastLogits()
+        let s = InferenceSession(model: m, slots: 3)
+        var cached = try s.forward([(1, Array(tokens[0..<30]))], logits: .all)
+        for t in tokens[30...] { cached += try s.forward([(1, [t])], logits: .last) }
+        XCTAssertEqual(cached.count, full.count)
+        XCTAssertLessThan(zip(cached, full).map { abs($0 - $1) }.max()!, 1e-4)
+    }
+
+    /// Sessions reuse the caches of finished ones without clearing them; whatever an earlier
+    /// session left there must not change a later result, bit for bit.
+    func testRecycledCacheContentsDoNotChangeResults() throws {
+        let m = try makeModel()
+        let requests = [
+            LoglikelihoodRequest(context: [4, 8, 15, 16], continuations: [[23], [23, 5, 1], [0, 0]]),
+            LoglikelihoodRequest(context: [2, 7], continuations: [[9, 9, 9, 9], [3]]),
+        ]
+        let first = try m.loglikelihood(requests, maxSlots: 8)
+        // Fill caches of the same size with other long sequences, then score again.
+        let other = try makeModel(seed: 99)
+        _ = try other.loglikelihood([LoglikelihoodRequest(context: Array(repeating: 30, count: 35), continuations: [[1, 2, 3, 4], [5], [6, 7]]),
+                                     LoglikelihoodRequest(context: Array(1...30).map(Int32.init), continuations: [[8, 8, 8]])], maxSlots: 8)
+        XCTAssertEqual(try m.loglikelihood(requests, maxSlots: 8), first)
+        let prompts = [GenerationRequest(prompt: [1, 2, 3], maxNewTokens: 12), GenerationRequest(prompt: [5], maxNewTokens: 20)]
+        let generated = try m.generate(prompts, batchSize: 2)
+        _ = try other.generate([GenerationRequest(prompt: Array(repeating: 7, count: 30), maxNewTokens: 9),
+                                GenerationRequest(prompt: [4, 4], maxNewTokens: 30)], batchSize: 2)
+        XCTAssertEqual(try m.generate(prompts, batchSize: 2), generated)
+    }
 }
