@@ -92,6 +92,9 @@ public enum ExperimentAnalyzer {
         let armNames = armRecords.map(\.name)
         let noiseStages = try store.experimentStages(experimentID: experiment.id).filter { $0.kind == "evaluate-noise" }
         var comparisons: [ArmComparison] = []
+        // Each comparison (its bootstrap is most of the analysis) is a pure function of its inputs,
+        // so they run concurrently and are gathered in this loop's order.
+        var jobs: [() throws -> ArmComparison] = []
         var instructScores: [InstructScore] = []
         for (b, _) in benchmarkOrder {
             for variant in MetricVariant.allCases {
@@ -105,17 +108,21 @@ public enum ExperimentAnalyzer {
                 for arm in armNames where arm != options.reference {
                     for s in seeds {
                         guard let before = link["\(options.reference)|\(s)|\(b)"], let after = link["\(arm)|\(s)|\(b)"] else { continue }
-                        comparisons.append(try compare(
-                            arm: arm, seed: Int(truncatingIfNeeded: s), benchmark: b, variant: variant,
-                            before: outcomes(before, benchmark: b, variant: variant), after: outcomes(after, benchmark: b, variant: variant),
-                            k: .perFamily(choices[b] ?? [:]),
-                            bootstrapSeed: StageSeed.derive(options.bootstrapSeed, "bootstrap|\(arm)|\(b)|\(variant.rawValue)", Int(truncatingIfNeeded: s)),
-                            resamples: options.resamples))
+                        let (beforeOutcomes, afterOutcomes) = (try outcomes(before, benchmark: b, variant: variant),
+                                                               try outcomes(after, benchmark: b, variant: variant))
+                        let seedValue = Int(truncatingIfNeeded: s), k = ChoiceCount.perFamily(choices[b] ?? [:])
+                        let bootSeed = StageSeed.derive(options.bootstrapSeed, "bootstrap|\(arm)|\(b)|\(variant.rawValue)", seedValue)
+                        let resamples = options.resamples
+                        jobs.append {
+                            try compare(arm: arm, seed: seedValue, benchmark: b, variant: variant,
+                                        before: beforeOutcomes, after: afterOutcomes, k: k,
+                                        bootstrapSeed: bootSeed, resamples: resamples)
+                        }
                     }
                 }
             }
         }
-        comparisons = applyingHolm(comparisons)
+        comparisons = applyingHolm(try runConcurrently(jobs))
         var aggregates: [SeedAggregate] = []
         var groups: [String: [ArmComparison]] = [:], groupOrder: [String] = []
         for c in comparisons {
@@ -284,4 +291,16 @@ public enum ExperimentAnalyzer {
     }
 
     static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
+}
+
+/// Runs independent jobs on every core and returns their results in job order (so the output
+/// does not depend on scheduling); the first error in job order is rethrown.
+func runConcurrently<T>(_ jobs: [() throws -> T]) throws -> [T] {
+    var results = [Result<T, Error>?](repeating: nil, count: jobs.count)
+    let lock = NSLock()
+    DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+        let r = Result { try jobs[i]() }
+        lock.lock(); results[i] = r; lock.unlock()
+    }
+    return try results.map { try $0!.get() }
 }

@@ -66,9 +66,15 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(out[0], before)
     }
 
-    /// Longer than one causal block (and not a multiple of it), so the block-skipping paths run.
-    func testAttentionAcrossSeveralCausalBlocks() {
-        let s = AttentionShape(B: 2, T: attentionBlock * 2 + 7, H: 4, K: 2, D: 4)
+    /// Rows longer than one causal block (and not a multiple of it, or of 8), at head widths 4, 12
+    /// and 16, so the block-skipping paths and the padded softmax tails run.
+    func testAttentionOnLongRowsAtSeveralHeadWidths() {
+        for (T, D) in [(135, 4), (45, 16), (37, 12)] {
+            checkLongAttention(AttentionShape(B: 2, T: T, H: 4, K: 2, D: D))
+        }
+    }
+
+    private func checkLongAttention(_ s: AttentionShape) {
         let R = s.B * s.T
         let qkv = randomBuffer(R * s.qkvStride, seed: 19), dy = randomBuffer(R * s.outStride, seed: 20)
         let out = FloatBuffer(count: R * s.outStride), probs = FloatBuffer(count: s.probsCount)
@@ -85,11 +91,11 @@ final class LayerGradientTests: XCTestCase {
             let w = scores.map { exp($0 - m) }, z = w.reduce(0, +)
             for d in 0..<s.D {
                 let expected = (0...t).map { w[$0] / z * row($0, (s.H + s.K + kvh) * s.D)[d] }.reduce(0, +)
-                XCTAssertEqual(Double(out[(b * s.T + t) * s.outStride + h * s.D + d]), expected, accuracy: 1e-5)
+                XCTAssertEqual(Double(out[(b * s.T + t) * s.outStride + h * s.D + d]), expected, accuracy: 1e-5, "T \(s.T) D \(s.D)")
             }
         } } }
         attentionBackward(dqkv.pointer, dy.pointer, probs.pointer, qkv.pointer, s)
-        assertGradientMatches("dqkv", x: qkv.pointer, analytic: dqkv.pointer,
+        assertGradientMatches("dqkv T \(s.T) D \(s.D)", x: qkv.pointer, analytic: dqkv.pointer,
                               indices: sampleIndices(R * s.qkvStride, count: 300, seed: 3), loss: f)
     }
 
