@@ -73,6 +73,25 @@ extension LlamaModel {
             let logits = try session.forward(chunks, logits: .last)
             let rows = chunks.map(\.slot)
             chunks = []
+            // Draw every row's next token first, on every thread: each row reads only its own
+            // logits and advances only its own slot's random stream.
+            var sampled = [Int32](repeating: -1, count: rows.count)
+            logits.withUnsafeBufferPointer { all in
+                sampled.withUnsafeMutableBufferPointer { out in
+                    rngs.withUnsafeMutableBufferPointer { streams in
+                        rows.withUnsafeBufferPointer { slots in
+                            parallelChunks(rows.count, minPerChunk: 8) { _, range in
+                                for row in range {
+                                    let slot = slots[row], req = requests[owner[slot]!]
+                                    guard generated[slot].count < req.maxNewTokens else { continue }
+                                    out[row] = req.sampling.sample(UnsafeBufferPointer(rebasing: all[(row * V)..<((row + 1) * V)]),
+                                                                   rng: &streams[slot])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             for (row, slot) in rows.enumerated() {
                 let i = owner[slot]!
                 let req = requests[i]
@@ -84,9 +103,7 @@ extension LlamaModel {
                     start(slot)
                 }
                 if generated[slot].count >= req.maxNewTokens { finish(.length); continue }
-                let token = logits.withUnsafeBufferPointer {
-                    req.sampling.sample(UnsafeBufferPointer(rebasing: $0[(row * V)..<((row + 1) * V)]), rng: &rngs[slot])
-                }
+                let token = sampled[row]
                 generated[slot].append(token)
                 if let hit = req.stopSequences.firstIndex(where: { !$0.isEmpty && generated[slot].ends(with: $0) }) {
                     generated[slot].removeLast(req.stopSequences[hit].count)

@@ -29,8 +29,7 @@ public struct SamplingParameters: Codable, Hashable, Sendable {
         if temperature == 0 { return Int32(argmax(logits)) }
         let V = logits.count
         // Candidates sorted by logit, descending; ties by id for determinism.
-        var order = Array(0..<V)
-        order.sort { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        var order = descendingOrder(logits)
         if topK > 0 && topK < V { order.removeLast(V - topK) }
         let m = logits[order[0]]
         var probs = order.map { Double(Foundation.exp((logits[$0] - m) / temperature)) }
@@ -52,6 +51,25 @@ public struct SamplingParameters: Codable, Hashable, Sendable {
         }
         return Int32(order[keep - 1])
     }
+}
+
+/// Indices of `logits` by value, descending, ties by index ascending (logits must not be NaN).
+///
+/// Each entry becomes one integer key, the value's order-preserving bits inverted above its
+/// index, so a plain integer sort gives the order; a sort of indices through a comparator
+/// closure was the main cost of sampling (measured 3% of a whole quick reproduce, on one thread).
+func descendingOrder(_ logits: UnsafeBufferPointer<Float>) -> [Int] {
+    var keys = [UInt64](unsafeUninitializedCapacity: logits.count) { buffer, initialized in
+        for (i, value) in logits.enumerated() {
+            // + 0 turns −0 into +0, which compares equal to it, so the two tie as they do for `>`.
+            let bits = (value + 0).bitPattern
+            let ascending = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+            buffer[i] = UInt64(~ascending) << 32 | UInt64(i)
+        }
+        initialized = logits.count
+    }
+    keys.sort()
+    return keys.map { Int($0 & 0xFFFF_FFFF) }
 }
 
 /// Index of the largest value (the lowest index on ties).

@@ -201,4 +201,21 @@ final class InferenceTests: XCTestCase {
                                 GenerationRequest(prompt: [4, 4], maxNewTokens: 30)], batchSize: 2)
         XCTAssertEqual(try m.generate(prompts, batchSize: 2), generated)
     }
+
+    /// The integer-key sort orders candidates exactly as the comparator it replaced: by logit
+    /// descending, ties (including −0 against +0) by id ascending.
+    func testDescendingOrderMatchesTheComparatorSort() {
+        var rng = SeededRandom(seed: 3)
+        for trial in 0..<50 {
+            let V = 1 + Int(rng.next() % 300)
+            // Few distinct values, so ties are common; signed zeros and extremes included.
+            let palette: [Float] = [0, -0.0, 1, -1, 2.5, -2.5, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                    .infinity, -.infinity, 1e-30, -1e-30, 7]
+            let logits: [Float] = (0..<V).map { _ in
+                trial % 2 == 0 ? palette[Int(rng.next() % UInt64(palette.count))] : rng.nextGaussian() * 3
+            }
+            let expected = Array(0..<V).sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+            XCTAssertEqual(logits.withUnsafeBufferPointer { descendingOrder($0) }, expected, "trial \(trial)")
+        }
+    }
 }
