@@ -5,7 +5,7 @@ import RetainEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Performance benchmarks (medians and ratios measured in one run).",
-        subcommands: [EngineBench.self, InferenceBench.self])
+        subcommands: [EngineBench.self, InferenceBench.self, ReproduceBench.self])
 }
 
 struct EngineBench: ParsableCommand {

@@ -35,19 +35,8 @@ struct Reproduce: ParsableCommand {
         let spec = ReproduceSpec.make(preset: preset, seeds: seeds)
         if printSpec { print(spec.canonicalYAML); return }
         let log = progressLog(json: json)
-        EngineThreads.set(spec.threads)
         let dbPath = db ?? "runs/\(spec.experiment).sqlite"
-        let dbURL = URL(fileURLWithPath: dbPath)
-        try FileManager.default.createDirectory(at: dbURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let store = try ExperimentStore(path: dbPath)
-        let environment = try ExperimentLoading.environment(spec, cache: cache, log: log)
-        let start = Date()
-        let orchestrator = Orchestrator(spec: spec, specText: spec.canonicalYAML, environment: environment, store: store,
-                                        modelsDirectory: dbURL.deletingLastPathComponent().appendingPathComponent("models").path, log: log)
-        try orchestrator.run()
-        let analysis = try ExperimentAnalyzer.analyze(experiment: spec.experiment, store: store, environment: environment,
-                                                      preset: preset.rawValue)
-        let wall = Date().timeIntervalSince(start)
+        let (analysis, wall) = try Self.runExperiment(spec, preset: preset, db: dbPath, cache: cache, log: log)
         let paperBaseline = try PaperBaselineFile.load(paper)
         try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
         let base = (reports as NSString).appendingPathComponent(spec.experiment)
@@ -95,5 +84,25 @@ enum PaperBaselineFile {
         do { return try JSONDecoder().decode(PaperBaseline.self, from: data) } catch let e as DecodingError {
             throw CLIError("\(path): \(describe(e))")
         }
+    }
+}
+
+extension Reproduce {
+    /// The vendor models (built or loaded from `cache`), every stage of the preset's experiment
+    /// into the store at `db`, and the analysis; returns the analysis and the wall time of all that.
+    static func runExperiment(_ spec: ExperimentSpec, preset: WorldPreset, db dbPath: String, cache: String?,
+                              log: @escaping (String) -> Void) throws -> (ExperimentAnalysis, Double) {
+        EngineThreads.set(spec.threads)
+        let dbURL = URL(fileURLWithPath: dbPath)
+        try FileManager.default.createDirectory(at: dbURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let store = try ExperimentStore(path: dbPath)
+        let start = Date()
+        let environment = try ExperimentLoading.environment(spec, cache: cache, log: log)
+        let orchestrator = Orchestrator(spec: spec, specText: spec.canonicalYAML, environment: environment, store: store,
+                                        modelsDirectory: dbURL.deletingLastPathComponent().appendingPathComponent("models").path, log: log)
+        try orchestrator.run()
+        let analysis = try ExperimentAnalyzer.analyze(experiment: spec.experiment, store: store, environment: environment,
+                                                      preset: preset.rawValue)
+        return (analysis, Date().timeIntervalSince(start))
     }
 }
