@@ -27,7 +27,7 @@ public enum BudgetParser {
 
     /// Reads and parses the budget file at `path` (errors name the path as given).
     public static func load(path: String) throws -> BudgetFile {
-        var text: String
+        let text: String
         do {
             text = try YAMLDocument.readFile(path: path, what: "budget")
         } catch let error as YAMLError {
@@ -38,9 +38,6 @@ public enum BudgetParser {
             }
             throw BudgetError(kind: .fileNotFound, file: path, line: nil, column: nil, path: "", message: "no such budget file (or not readable)")
         }
-        // A leading byte-order mark is dropped (as `String(data:encoding: .utf8)` did), so it
-        // neither shifts line 1's columns nor trips libyaml on a multi-line file.
-        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         return try parse(yaml: text, file: path)
     }
 }

@@ -35,7 +35,11 @@ public enum YAMLDocument {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw YAMLError(kind: .fileNotFound, file: path, line: nil, column: nil, path: "", message: "cannot read the \(what) file")
         }
-        return try decodeUTF8(data, file: path, what: what)
+        var text = try decodeUTF8(data, file: path, what: what)
+        // A leading byte-order mark (editors on Windows write one) is dropped, so it neither
+        // shifts line 1's columns nor trips libyaml on a multi-line file.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+        return text
     }
 
     /// Decodes UTF-8, reporting the line and column of the first invalid byte.

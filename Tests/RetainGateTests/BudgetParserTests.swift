@@ -171,6 +171,14 @@ final class BudgetParserTests: XCTestCase {
         }
     }
 
+    func testLeadingByteOrderMarkIsDropped() throws {
+        let yaml = "budgets:\n  - name: a\n    domain_gain: {arm: domain-only, min_points: 1}\n"
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("retain-budget-bom-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data([0xEF, 0xBB, 0xBF] + Array(yaml.utf8)).write(to: url)
+        XCTAssertEqual(try BudgetParser.load(path: url.path).budgets.map(\.name), ["a"])
+    }
+
     func testExampleBudgetParsesAndUsesEveryRuleKind() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("baselines/example-budget.yaml").path

@@ -479,6 +479,15 @@ final class SpecErrorTests: XCTestCase {
         XCTAssertThrowsError(try SpecParser.load(path: bad.path)) { error in
             XCTAssertEqual("\(error)", "\(bad.path):3:10: threads: expected an integer in 1...64, found 0")
         }
+        // A leading byte-order mark is dropped: the spec parses, and positions on line 1 do not move.
+        let bom = directory.appendingPathComponent("bom.yaml")
+        try Data([0xEF, 0xBB, 0xBF] + Array("experiment: x\narms: [instruct]\n".utf8)).write(to: bom)
+        XCTAssertEqual(try SpecParser.load(path: bom.path), try SpecParser.parse(yaml: "experiment: x\narms: [instruct]\n"))
+        try Data([0xEF, 0xBB, 0xBF] + Array("experimnt: x\narms: [instruct]\n".utf8)).write(to: bom)
+        XCTAssertThrowsError(try SpecParser.load(path: bom.path)) { error in
+            XCTAssertEqual((error as? SpecError)?.line, 1)
+            XCTAssertEqual((error as? SpecError)?.column, 1)
+        }
     }
 }
 
