@@ -120,11 +120,12 @@ public final class EmbeddedLM: @unchecked Sendable {
         return try model.loglikelihood(engineRequests, maxSlots: Self.loglikelihoodSlots, progress: progress)
     }
 
-    /// Sequences decoded together. `retain bench inference` on the quick instruct model (440 greedy
-    /// benchmark answers, medians of 3): 553 requests/s at 32, 639 at 64, 629 at 128.
-    public static let generationBatch = 64
-    /// KV-cache slots for log-likelihood (contexts plus their continuations): 716 requests/s at
-    /// 64, 749 at 256 in the same run.
+    /// Sequences decoded together (continuously batched). `retain bench inference` on the quick
+    /// instruct model (440 greedy benchmark answers, medians of 5, two runs): 660/628 requests/s at
+    /// 32, 776/790 at 64, 875/876 at 128, 803/835 at 256.
+    public static let generationBatch = 128
+    /// KV-cache slots for log-likelihood (contexts plus their continuations): 1039/1040 requests/s
+    /// at 128, 1105/1108 at 256, 931/901 at 512 in the same runs.
     public static let loglikelihoodSlots = 256
 
     /// Keeps the last tokens of a prompt so that `reserve` more fit in the context window.
