@@ -79,14 +79,12 @@ extension LlamaModel {
             logits.withUnsafeBufferPointer { all in
                 sampled.withUnsafeMutableBufferPointer { out in
                     rngs.withUnsafeMutableBufferPointer { streams in
-                        rows.withUnsafeBufferPointer { slots in
-                            parallelChunks(rows.count, minPerChunk: 8) { _, range in
-                                for row in range {
-                                    let slot = slots[row], req = requests[owner[slot]!]
-                                    guard generated[slot].count < req.maxNewTokens else { continue }
-                                    out[row] = req.sampling.sample(UnsafeBufferPointer(rebasing: all[(row * V)..<((row + 1) * V)]),
-                                                                   rng: &streams[slot])
-                                }
+                        parallelChunks(rows.count, minPerChunk: 8) { _, range in
+                            for row in range {
+                                let slot = rows[row], req = requests[owner[slot]!]
+                                guard generated[slot].count < req.maxNewTokens else { continue }
+                                out[row] = req.sampling.sample(UnsafeBufferPointer(rebasing: all[(row * V)..<((row + 1) * V)]),
+                                                               rng: &streams[slot])
                             }
                         }
                     }

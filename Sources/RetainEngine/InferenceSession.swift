@@ -30,17 +30,10 @@ public final class InferenceSession {
     public func reset(slot: Int) { lengths[slot] = 0 }
     public func resetAll() { for i in lengths.indices { lengths[i] = 0 } }
 
-    /// Copies the first `length` cached positions of `source` into `destination` (e.g. a shared
-    /// multiple-choice context), so the context is computed once.
-    public func fork(from source: Int, to destination: Int, length: Int? = nil) {
-        let n = length ?? lengths[source]
-        precondition(n <= lengths[source], "fork beyond the source slot's length")
-        copyCache(from: source, to: destination, count: n)
-        lengths[destination] = n
-    }
-
-    /// `fork` for many (source, destination) pairs at once, spread over the engine's threads.
-    /// Destinations must be distinct and must not be sources.
+    /// Copies each source slot's cached positions into its destination slot (e.g. a shared
+    /// multiple-choice context into one slot per choice), so the context is computed once; the
+    /// pairs are spread over the engine's threads. Destinations must be distinct and must not be
+    /// sources.
     public func fork(_ pairs: [(source: Int, destination: Int)]) {
         for p in pairs { precondition(p.source != p.destination, "fork onto its own slot") }
         pairs.withUnsafeBufferPointer { list in

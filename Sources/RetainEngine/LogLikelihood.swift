@@ -66,37 +66,32 @@ extension LlamaModel {
             let lastLogits = try session.forward(contexts, logits: .last)
             var chunks: [(slot: Int, tokens: [Int32])] = []
             var forks: [(source: Int, destination: Int)] = []
-            // Where each continuation's token logits live: its first token reads the context's
-            // last row, the rest read consecutive rows of the continuation pass.
-            var firstRow: [[Int]] = []
-            var row = 0
+            // Every continuation in group order, with where its token logits live: its first token
+            // reads its context's last row (g), the rest read consecutive rows of the continuation
+            // pass from `firstRow`.
+            var conts: [(g: Int, tokens: [Int32], firstRow: Int)] = []
             for (g, r) in group.enumerated() {
-                var rows: [Int] = []
                 for (k, cont) in requests[r].continuations.enumerated() {
                     forks.append((contextSlot[g], contSlots[g][k]))
                     if cont.count > 1 { chunks.append((contSlots[g][k], Array(cont.dropLast()))) }
-                    rows.append(row)
-                    row += cont.count - 1
+                    conts.append((g, cont, (conts.last.map { $0.firstRow + $0.tokens.count - 1 }) ?? 0))
                 }
-                firstRow.append(rows)
             }
             session.fork(forks)
             let contLogits = chunks.isEmpty ? [] : try session.forward(chunks, logits: .all)
             // Score every continuation, spread over the engine's threads (each is independent).
-            let flat = group.enumerated().flatMap { g, r in requests[r].continuations.indices.map { (g: g, r: r, k: $0) } }
-            var scores = [ContinuationScore](repeating: ContinuationScore(logprob: 0, isGreedy: false, tokenCount: 0), count: flat.count)
+            var scores = [ContinuationScore](repeating: ContinuationScore(logprob: 0, isGreedy: false, tokenCount: 0), count: conts.count)
             lastLogits.withUnsafeBufferPointer { last in
                 contLogits.withUnsafeBufferPointer { rest in
                     scores.withUnsafeMutableBufferPointer { out in
-                        parallelChunks(flat.count, minPerChunk: 16) { _, range in
+                        parallelChunks(conts.count, minPerChunk: 16) { _, range in
                             for i in range {
-                                let (g, r, k) = flat[i]
-                                let cont = requests[r].continuations[k]
+                                let (g, cont, first) = conts[i]
                                 var lp = 0.0, greedy = true
                                 for (t, token) in cont.enumerated() {
                                     let logits = t == 0
                                         ? UnsafeBufferPointer(rebasing: last[(g * V)..<((g + 1) * V)])
-                                        : UnsafeBufferPointer(rebasing: rest[((firstRow[g][k] + t - 1) * V)..<((firstRow[g][k] + t) * V)])
+                                        : UnsafeBufferPointer(rebasing: rest[((first + t - 1) * V)..<((first + t) * V)])
                                     lp += logSoftmax(logits, at: Int(token))
                                     if argmax(logits) != Int(token) { greedy = false }
                                 }

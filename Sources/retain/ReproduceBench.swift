@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RetainAnalysis
+import RetainEngine
 import RetainReport
 import RetainSpec
 
@@ -62,8 +63,7 @@ struct ReproduceBench: ParsableCommand {
             log(String(format: "run %d/%d: %.1f s (stages %.1f s, vendor models + world + analysis %.1f s)",
                        r + 1, repeats, wall, stages.values.reduce(0, +), run.vendorAndAnalysisSeconds))
         }
-        let walls = runs.map(\.wallSeconds).sorted()
-        let median = walls.count % 2 == 1 ? walls[walls.count / 2] : (walls[walls.count / 2 - 1] + walls[walls.count / 2]) / 2
+        let median = RetainEngine.median(runs.map(\.wallSeconds))
         let target: Double = preset == .quick ? 120 : preset == .default ? 900 : .infinity
         let out = Output(preset: preset.rawValue, threads: spec.threads, targetSeconds: target, runs: runs,
                          medianWallSeconds: median, withinTarget: median <= target)
