@@ -30,14 +30,16 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
 
+        // exp, log, pow, sin, cos with the same bits on every machine (libm's vary by CPU).
+        .target(name: "RetainPortableMath", swiftSettings: cpuFlags),
         // The native Llama-architecture engine: the only target that touches BLAS.
-        .target(name: "RetainEngine", dependencies: ["CBLAS", "CDNNL"], swiftSettings: cpuFlags),
+        .target(name: "RetainEngine", dependencies: ["CBLAS", "CDNNL", "RetainPortableMath"], swiftSettings: cpuFlags),
         // Byte-level BPE and chat templates.
         .target(name: "RetainTokenizer", swiftSettings: cpuFlags),
         // Value types shared across the harness (messages, conversations, benchmark items, seeded RNG).
         .target(name: "RetainCore", swiftSettings: cpuFlags),
         // The built-in synthetic world: knowledge bases, task families, corpus, SFT sets, benchmarks.
-        .target(name: "RetainWorld", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
+        .target(name: "RetainWorld", dependencies: ["RetainCore", "RetainPortableMath"], swiftSettings: cpuFlags),
 
         // Text-level access to the embedded engine: packing, training loops, EmbeddedLM.
         .target(name: "RetainBackends", dependencies: ["RetainCore", "RetainEngine", "RetainTokenizer"], swiftSettings: cpuFlags),
@@ -78,7 +80,7 @@ let package = Package(
             ],
             swiftSettings: cpuFlags),
 
-        .testTarget(name: "RetainEngineTests", dependencies: ["RetainEngine"],
+        .testTarget(name: "RetainEngineTests", dependencies: ["RetainEngine", "RetainPortableMath"],
                     resources: [.copy("Fixtures")], swiftSettings: cpuFlags),
         .testTarget(name: "RetainTokenizerTests", dependencies: ["RetainTokenizer"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainBackendsTests", dependencies: ["RetainBackends"], swiftSettings: cpuFlags),

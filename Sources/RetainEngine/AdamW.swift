@@ -1,4 +1,5 @@
 import Foundation
+import RetainPortableMath
 
 /// Hyperparameters of AdamW with decoupled weight decay (Loshchilov & Hutter).
 public struct AdamWConfig: Codable, Hashable, Sendable {
@@ -47,7 +48,8 @@ public final class AdamW {
         let clipScale: Float = (config.gradClip > 0 && norm > config.gradClip) ? config.gradClip / norm : 1
         step += 1
         let b1 = config.beta1, b2 = config.beta2, eps = config.eps
-        let c1 = 1 / (1 - pow(b1, Float(step))), c2 = 1 / (1 - pow(b2, Float(step)))
+        // Bias corrections by repeated squaring: libm's powf differs between CPUs in the last bit.
+        let c1 = Float(1 / (1 - PortableMath.pow(Double(b1), step))), c2 = Float(1 / (1 - PortableMath.pow(Double(b2), step)))
         let mp = m.pointer, vp = v.pointer
         for (range, decays) in decayRanges {
             let decay: Float = decays ? 1 - lr * config.weightDecay : 1
@@ -99,7 +101,7 @@ public struct LearningRateSchedule: Codable, Hashable, Sendable {
         if step < warmupSteps { return peak * Float(step + 1) / Float(warmupSteps) }
         if step >= totalSteps { return peak * minRatio }
         let progress = Float(step - warmupSteps) / Float(max(1, totalSteps - warmupSteps))
-        let cosine = 0.5 * (1 + cos(Float.pi * progress))
+        let cosine = 0.5 * (1 + Float(PortableMath.cos(Double.pi * Double(progress))))
         return peak * (minRatio + (1 - minRatio) * cosine)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RetainPortableMath
 
 /// Continuations to score after one shared context (e.g. the choices of a multiple-choice item).
 public struct LoglikelihoodRequest: Sendable {
@@ -118,6 +119,6 @@ func logSoftmax(_ x: UnsafeBufferPointer<Float>, at i: Int) -> Double {
     var m = -Float.infinity
     for v in x { m = max(m, v) }
     var s = 0.0
-    for v in x { s += Foundation.exp(Double(v - m)) }
-    return Double(x[i] - m) - Foundation.log(s)
+    for v in x { s += PortableMath.exp(Double(v - m)) }
+    return Double(x[i] - m) - PortableMath.log(s)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RetainPortableMath
 
 /// xoshiro256** seeded through SplitMix64: fast, reproducible across platforms, and the only
 /// source of randomness in the engine.
@@ -36,7 +37,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     public mutating func nextGaussian() -> Float {
         let u1 = max(nextUnitDouble(), 1e-300)
         let u2 = nextUnitDouble()
-        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
+        return Float((-2 * PortableMath.log(u1)).squareRoot() * PortableMath.cos(2 * Double.pi * u2))
     }
 
     /// Derives an independent stream, e.g. one per sequence in a batch.

@@ -1,4 +1,5 @@
 import Foundation
+import RetainPortableMath
 
 /// How to pick the next token from logits. Temperature 0 is greedy decoding.
 public struct SamplingParameters: Codable, Hashable, Sendable {
@@ -32,7 +33,7 @@ public struct SamplingParameters: Codable, Hashable, Sendable {
         var order = descendingOrder(logits)
         if topK > 0 && topK < V { order.removeLast(V - topK) }
         let m = logits[order[0]]
-        var probs = order.map { Double(Foundation.exp((logits[$0] - m) / temperature)) }
+        var probs = order.map { PortableMath.exp(Double((logits[$0] - m) / temperature)) }
         let total = probs.reduce(0, +)
         for i in probs.indices { probs[i] /= total }
         var keep = probs.count

@@ -32,6 +32,10 @@ public protocol ExperimentEnvironment: AnyObject {
     /// Identity of everything the environment contributes that is not already a model identifier
     /// (datasets, benchmarks, checkers); part of every content hash that depends on them.
     var identifier: String { get }
+    /// What the environment's computed results depend on beyond their inputs (for the embedded
+    /// engine, `EngineNumerics.key`: the numerics version on the portable path, the GEMM library,
+    /// thread count and CPU otherwise); part of the key of every stage that runs a model.
+    var numericsKey: String { get }
     /// The instruct model's name (the model every arm fine-tunes).
     var instructModelName: String { get }
     func model(named name: String) throws -> any LanguageModel

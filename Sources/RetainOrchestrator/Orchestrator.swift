@@ -93,7 +93,9 @@ public final class Orchestrator {
 
     struct ArmConfig: Encodable { var arm: String; var generalShare: Double? }
 
-    var threadsKey: String { "threads=\(spec.threads)" }
+    /// Replaces the thread count that keys used to carry: on the portable numerics results do not
+    /// depend on it, so a store made with 2 threads is reused with 8.
+    var numericsKey: String { environment.numericsKey }
 
     func modelIdentifier(_ name: String) throws -> String {
         if let id = modelIdentifiers[name] { return id }
@@ -122,7 +124,7 @@ public final class Orchestrator {
         let s = spec.synthesis
         let config = InstructionReconstruction.Config(count: s.instructions, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens,
                                                       dedupThreshold: s.dedupThreshold, minChars: s.minChars, maxChars: s.maxChars, seed: seed)
-        let inputs = [try modelIdentifier(environment.instructModelName), threadsKey]
+        let inputs = [try modelIdentifier(environment.instructModelName), numericsKey]
         let hash = try StageRunner.hash(kind: "reconstruct", version: StageVersion.reconstruct, config: config, inputs: inputs)
         let label = "[seed \(seed)] reconstruct \(s.instructions) instructions"
         return node(hash, kind: "reconstruct", role: "instructions", seed: seed) { StageNode(hash: hash) { [self] in
@@ -143,7 +145,7 @@ public final class Orchestrator {
         let recon = try reconstruction(seed: seed)
         let config = ResponseGeneration.Config(responsesPerModel: responses, temperature: s.responseTemperature, topP: s.responseTopP,
                                                maxTokens: s.responseMaxTokens, seed: seed)
-        let inputs = [recon.hash, generator, try modelIdentifier(generator), threadsKey]
+        let inputs = [recon.hash, generator, try modelIdentifier(generator), numericsKey]
         let hash = try StageRunner.hash(kind: "generate", version: StageVersion.generate, config: config, inputs: inputs)
         let label = "[seed \(seed)] generate \(generator) ×\(responses)"
         return node(hash, kind: "generate", role: "\(generator)×\(responses)", seed: seed) { StageNode(hash: hash) { [self] in
@@ -222,7 +224,7 @@ public final class Orchestrator {
         let recon = try reconstruction(seed: seed)
         let judges = try judgeSpecs(recipe).map { try makeJudge($0, seed: seed) }
         let config = JudgeConfig(judges: judges.map(\.identifier))
-        let inputs = [recon.hash] + gens.map(\.hash) + [threadsKey]
+        let inputs = [recon.hash] + gens.map(\.hash) + [numericsKey]
         let hash = try StageRunner.hash(kind: "judge", version: StageVersion.judge, config: config, inputs: inputs)
         let label = "[seed \(seed)] judge \(recipe.rawValue) (\(judges.map(\.name).joined(separator: ", ")))"
         return node(hash, kind: "judge", role: recipe.rawValue, seed: seed) { StageNode(hash: hash) { [self] in
@@ -355,7 +357,7 @@ public final class Orchestrator {
         }
         let mixNode = try mix(run, seed: seed)
         let settings = spec.training.fineTuneSettings(seed: seed)
-        let inputs = [mixNode.hash, try modelIdentifier(instruct), environment.trainer.identifier, threadsKey]
+        let inputs = [mixNode.hash, try modelIdentifier(instruct), environment.trainer.identifier, numericsKey]
         let hash = try StageRunner.hash(kind: "train", version: StageVersion.train, config: settings, inputs: inputs)
         let label = "[seed \(seed)] train \(run.name)"
         let directory = (modelsDirectory as NSString).appendingPathComponent(hash)
@@ -385,7 +387,7 @@ public final class Orchestrator {
     /// `sampling`, only the generative items are evaluated, sampled (a noise-floor run).
     func evaluate(_ model: ModelSource, on b: BenchmarkData, label: String, sampling: Evaluation.Sampling? = nil) throws -> String {
         let config = EvaluateConfig(benchmark: b.name, maxTokens: spec.evaluation.maxTokens, sampling: sampling)
-        let inputs = [model.key, "env:" + environment.identifier, threadsKey]
+        let inputs = [model.key, "env:" + environment.identifier, numericsKey]
         let hash = try StageRunner.hash(kind: "evaluate", version: StageVersion.evaluate, config: config, inputs: inputs)
         let label = "\(label): evaluate"
         let _: Bool = try runner.run(kind: "evaluate", label: label, version: StageVersion.evaluate, config: config, inputs: inputs, hash: hash,

@@ -17,7 +17,7 @@ public struct VendorModel: Sendable {
 /// model pretrained on the world's corpus, and the released models SFT'd from that base.
 public final class VendorPipeline {
     /// Bump when the training code changes in a way that changes results, to invalidate caches.
-    public static let codeVersion = "vendor-v2"
+    public static let codeVersion = "vendor-v3"
 
     public let world: World
     public let plan: VendorPlan
@@ -62,7 +62,7 @@ public final class VendorPipeline {
         if let b = baseCache { return b }
         let (tok, tokKey) = try tokenizer()
         let config = try modelConfig()
-        let key = try ContentHash.of(BaseKey(code: Self.codeVersion, tokenizer: tokKey, model: config, training: plan.pretraining))
+        let key = try ContentHash.of(BaseKey(code: Self.codeVersion, numerics: EngineNumerics.key, tokenizer: tokKey, model: config, training: plan.pretraining))
         let t0 = Clock.now()
         let (model, cached) = try cache.model(kind: "base", key: key, metadata: ["role": "pretrained base"]) {
             let packer = try TokenPacker(tokenizer: tok)
@@ -87,7 +87,7 @@ public final class VendorPipeline {
     public func released(_ spec: VendorModelSpec) throws -> VendorModel {
         let (tok, _) = try tokenizer()
         let (base, baseKey) = try base()
-        let key = try ContentHash.of(SFTKey(code: Self.codeVersion, base: baseKey, spec: spec, training: plan.sft,
+        let key = try ContentHash.of(SFTKey(code: Self.codeVersion, numerics: EngineNumerics.key, base: baseKey, spec: spec, training: plan.sft,
                                             otherModelsEpochs: spec == plan.instruct ? nil : plan.otherModelsEpochs,
                                             roleWeights: plan.sftRoleWeights))
         let t0 = Clock.now()
@@ -135,9 +135,9 @@ public final class VendorPipeline {
     }
 
     private struct TokenizerKey: Encodable { let code: String; let world: WorldConfig; let vocabSize: Int }
-    private struct BaseKey: Encodable { let code: String; let tokenizer: String; let model: ModelConfig; let training: TrainingHyperparameters }
+    private struct BaseKey: Encodable { let code: String; let numerics: String; let tokenizer: String; let model: ModelConfig; let training: TrainingHyperparameters }
     private struct SFTKey: Encodable {
-        let code: String; let base: String; let spec: VendorModelSpec; let training: TrainingHyperparameters
+        let code: String; let numerics: String; let base: String; let spec: VendorModelSpec; let training: TrainingHyperparameters
         let otherModelsEpochs: Double?; let roleWeights: RoleWeights
     }
 }

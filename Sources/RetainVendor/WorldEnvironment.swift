@@ -23,6 +23,7 @@ public final class WorldEnvironment: ExperimentEnvironment {
     public var identifier: String {
         "world:" + ((try? ContentHash.of(WorldKey(world: world.config, plan: vendor.plan, code: VendorPipeline.codeVersion))) ?? "?")
     }
+    public var numericsKey: String { EngineNumerics.key }
     private struct WorldKey: Encodable { let world: WorldConfig; let plan: VendorPlan; let code: String }
 
     public var instructModelName: String { vendor.plan.instruct.name }

@@ -1,4 +1,5 @@
 import Foundation
+import RetainPortableMath
 import RetainCore
 
 /// A public SFT set: a general-purpose set someone published, with its own family mix (some
@@ -112,7 +113,7 @@ public struct World: Sendable {
         // The original set: uneven mix over general families, a subset of phrasings, its style.
         var mixRng = root.derived("mix.original")
         let skew = config.originalMixSkew
-        let originalMix = Self.normalised(Dictionary(uniqueKeysWithValues: general.map { ($0.name, Foundation.exp(skew * (2 * mixRng.unit() - 1))) }))
+        let originalMix = Self.normalised(Dictionary(uniqueKeysWithValues: general.map { ($0.name, PortableMath.exp(skew * (2 * mixRng.unit() - 1))) }))
         var templateRng = root.derived("templates.original")
         var templateOrder: [String: [Int]] = [:]
         for f in families { templateOrder[f.name] = templateRng.shuffled(Array(f.templates.indices)) }
@@ -133,7 +134,7 @@ public struct World: Sendable {
             let missing = Set(missingOrder.prefix(p.missingFamilies))
             let kept = general.filter { !missing.contains($0.name) }
             var rng = root.derived("mix.\(p.name)")
-            let other = Self.normalised(Dictionary(uniqueKeysWithValues: kept.map { ($0.name, Foundation.exp(2 * (2 * rng.unit() - 1))) }))
+            let other = Self.normalised(Dictionary(uniqueKeysWithValues: kept.map { ($0.name, PortableMath.exp(2 * (2 * rng.unit() - 1))) }))
             let restricted = Self.normalised(originalMix.filter { !missing.contains($0.key) })
             let mix = Dictionary(uniqueKeysWithValues: kept.map { f in
                 (f.name, (1 - p.mixShift) * restricted[f.name]! + p.mixShift * other[f.name]!)

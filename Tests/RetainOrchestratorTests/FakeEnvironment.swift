@@ -8,6 +8,7 @@ import RetainTestSupport
 /// small datasets and two benchmarks. Everything is a pure function of its inputs.
 final class FakeEnvironment: ExperimentEnvironment {
     let identifier = "fake-env/v1"
+    let numericsKey = "numerics=scripted"
     let instructModelName = "instruct"
     var trainer: any Trainer
     let models: [String: ScriptedLanguageModel]

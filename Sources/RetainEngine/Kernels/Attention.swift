@@ -189,7 +189,7 @@ func softmaxRowPadded(_ x: UnsafeMutablePointer<Float>, _ n: Int, rowLength: Int
         store8(x + full, e)
         acc += e
     }
-    let total = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    let total = horizontalSum(acc)
     let inv = SIMD8<Float>(repeating: 1 / total)
     i = 0
     while i < padded { store8(x + i, load8(x + i) * inv); i += 8 }
@@ -212,8 +212,7 @@ func softmaxBackwardRowPadded(_ d: UnsafeMutablePointer<Float>, _ p: UnsafePoint
     var acc = SIMD8<Float>(repeating: 0)
     var i = 0
     while i < padded { acc += load8(p + i) * load8(d + i); i += 8 }
-    let dot = SIMD8<Float>(repeating:
-        ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7])))
+    let dot = SIMD8<Float>(repeating: horizontalSum(acc))
     let sc = SIMD8<Float>(repeating: scale)
     i = 0
     while i < padded { store8(d + i, load8(p + i) * (load8(d + i) - dot) * sc); i += 8 }

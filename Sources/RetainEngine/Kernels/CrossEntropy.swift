@@ -1,4 +1,5 @@
 import Foundation
+import RetainPortableMath
 
 /// Weighted token cross-entropy over logits [R, V]:
 ///   loss = Σ_r w_r · (logsumexp(logits_r) − logits_r[target_r]) / Σ_r w_r.
@@ -9,15 +10,15 @@ func crossEntropy(dlogits: UnsafeMutablePointer<Float>?, logits: UnsafePointer<F
                   targets: UnsafePointer<Int32>, weights: UnsafePointer<Float>, rows: Int, vocab V: Int) -> Float {
     var weightSum: Double = 0
     for r in 0..<rows { weightSum += Double(weights[r]) }
-    let chunks = max(1, min(EngineThreads.count, rows / 8))
-    var partial = [Double](repeating: 0, count: chunks)
+    // Each row's weighted loss goes to its own slot; the rows are then summed in row order, so the
+    // total does not depend on how rows were split over threads.
+    var perRow = [Double](repeating: 0, count: rows)
     let invW = weightSum > 0 ? Float(1 / weightSum) : 0
-    partial.withUnsafeMutableBufferPointer { pp in
+    perRow.withUnsafeMutableBufferPointer { pp in
         let pp = pp.baseAddress!
-        parallelChunks(rows, minPerChunk: 8) { chunk, range in
+        parallelChunks(rows, minPerChunk: 8) { _, range in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: V)
             defer { scratch.deallocate() }
-            var acc: Double = 0
             for r in range {
                 let lr = logits + r * V
                 let w = weights[r]
@@ -35,13 +36,14 @@ func crossEntropy(dlogits: UnsafeMutablePointer<Float>?, logits: UnsafePointer<F
                     for i in 0..<V { e[i] *= scale }
                     e[Int(targets[r])] -= w * invW
                 }
-                let lse = m + Foundation.log(total)
-                acc += Double(w) * Double(lse - lr[Int(targets[r])])
+                let lse = m + Float(PortableMath.log(Double(total)))
+                pp[r] = Double(w) * Double(lse - lr[Int(targets[r])])
             }
-            pp[chunk] = acc
         }
     }
-    return weightSum > 0 ? Float(partial.reduce(0, +) / weightSum) : 0
+    var lossSum: Double = 0
+    for r in 0..<rows { lossSum += perRow[r] }
+    return weightSum > 0 ? Float(lossSum / weightSum) : 0
 }
 
 /// x[R, C] = E[tokens[r]].

@@ -2,20 +2,26 @@ import CBLAS
 import CDNNL
 import Foundation
 
-/// Which library runs the engine's matrix products. Both are called single-threaded from the
+/// Which code runs the engine's matrix products. All are called single-threaded from the
 /// engine's own threads (see `EngineThreads`).
 ///
-/// oneDNN is the default: measured single-threaded on this project's shapes it runs at 84–108
-/// GFLOP/s against OpenBLAS's 59–69, and at 71 against 19 on attention's 128×128×16 products.
-/// OpenBLAS remains for comparison (`RETAIN_GEMM=openblas`) and as the reference sgemm of
-/// `retain bench engine`'s MFU.
+/// `portable` (the default) is the engine's own GEMM (`PortableGemm.swift`): every output element
+/// sums its products with fused multiply-adds in one fixed order along K, so results depend only
+/// on the shapes and inputs, never on the CPU, its vector width or the thread count.
+/// oneDNN and OpenBLAS pick their kernels per CPU at run time, so their last bits differ between
+/// machines: they are opt-in fast paths (`RETAIN_GEMM=onednn` / `openblas`, `--gemm`), and results
+/// made with them reproduce only on the same kind of CPU and thread count. OpenBLAS is also the
+/// reference sgemm of `retain bench engine`'s MFU.
 public enum GemmBackend: String, CaseIterable, Sendable {
-    case onednn, openblas
+    case portable, onednn, openblas
 
     nonisolated(unsafe) public static var current: GemmBackend = {
         if let env = getenv("RETAIN_GEMM"), let b = GemmBackend(rawValue: String(cString: env)) { return b }
-        return .onednn
+        return .portable
     }()
+
+    /// True when results do not depend on the CPU or the thread count.
+    public var isMachineIndependent: Bool { self == .portable }
 }
 
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, row-major, on the current backend, on this thread.
@@ -25,6 +31,8 @@ func sgemm(transA: Bool, transB: Bool, _ m: Int, _ n: Int, _ k: Int, alpha: Floa
            beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     if m == 0 || n == 0 { return }
     switch GemmBackend.current {
+    case .portable:
+        portableSgemm(transA: transA, transB: transB, m, n, k, alpha: alpha, a, lda, b, ldb, beta: beta, c, ldc)
     case .onednn:
         // A thread-local OpenMP setting: oneDNN then never starts a team of its own.
         omp_set_num_threads(1)

@@ -21,11 +21,15 @@ func rmsnormForward(_ y: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePoint
 func rmsnormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>,
                      _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                      _ rstd: UnsafePointer<Float>, rows: Int, dim C: Int, accumulate: Bool) {
-    let chunks = max(1, min(EngineThreads.count, rows / 16))
-    let partial = FloatBuffer(count: chunks * C)
-    parallelChunks(rows, minPerChunk: 16) { chunk, range in
-        let pw = partial.pointer + chunk * C
-        for r in range {
+    // dw sums over rows: fixed 64-row blocks (independent of the thread count), each summed in row
+    // order into its own partial, then the partials added in block order.
+    let blockRows = 64
+    let blocks = (rows + blockRows - 1) / blockRows
+    let partial = FloatBuffer(count: blocks * C)
+    parallelChunks(blocks) { _, blockRange in
+      for block in blockRange {
+        let pw = partial.pointer + block * C
+        for r in (block * blockRows)..<min(rows, (block + 1) * blockRows) {
             let xr = x + r * C, dyr = dy + r * C, dxr = dx + r * C
             let s = rstd[r]
             // Eight-lane accumulators: a scalar `dot +=` is one serial add chain (no reassociation).
@@ -42,7 +46,7 @@ func rmsnormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePoint
                 UnsafeMutableRawPointer(pw + i).storeBytes(of: pv + dyv * xhat, as: SIMD8<Float>.self)
                 i += 8
             }
-            var dot = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+            var dot = horizontalSum(acc)
             while i < C {
                 let xhat = xr[i] * s
                 let g = dyr[i] * w[i]
@@ -57,8 +61,9 @@ func rmsnormBackward(_ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePoint
                 for i in 0..<C { dxr[i] = s * (dyr[i] * w[i] - xr[i] * s * m) }
             }
         }
+      }
     }
-    for c in 0..<chunks {
+    for c in 0..<blocks {
         let pw = partial.pointer + c * C
         for i in 0..<C { dw[i] += pw[i] }
     }

@@ -1,6 +1,13 @@
-// Vectorised reductions with a fixed accumulation order (eight lanes, then the tail), so they are
-// fast and deterministic. Plain scalar loops over floats do not vectorise: FP addition is not
-// reassociated by the compiler.
+// Vectorised reductions with a fixed accumulation order (eight lanes, then an explicit pairwise
+// horizontal sum, then the tail), so they are fast and give the same bits on every machine.
+// Plain scalar loops over floats do not vectorise: FP addition is not reassociated by the compiler.
+// `SIMD.sum()` is never used: its order is the compiler's to choose.
+
+/// (v0 + v4) + (v2 + v6) + ((v1 + v5) + (v3 + v7)): the one horizontal-sum order of the engine.
+@inline(__always)
+func horizontalSum(_ v: SIMD8<Float>) -> Float {
+    ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
+}
 
 /// Σ x[i]
 @inline(__always)
@@ -11,7 +18,7 @@ func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
         i += 8
     }
-    var s = acc.sum()
+    var s = horizontalSum(acc)
     while i < n { s += x[i]; i += 1 }
     return s
 }
@@ -49,7 +56,7 @@ func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) 
             * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
         i += 8
     }
-    var s = acc.sum()
+    var s = horizontalSum(acc)
     while i < n { s += a[i] * b[i]; i += 1 }
     return s
 }

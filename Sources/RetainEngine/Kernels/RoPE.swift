@@ -1,4 +1,5 @@
 import Foundation
+import RetainPortableMath
 
 /// Rotary position embedding tables in the Hugging Face "rotate_half" convention:
 /// the pair (x[j], x[j + D/2]) is rotated by angle pos · θ^(−2j/D).
@@ -15,10 +16,10 @@ struct RotaryTable {
         var s = c
         for p in 0..<maxPositions {
             for j in 0..<half {
-                let invFreq = pow(Double(theta), -2 * Double(j) / Double(D))
-                let a = Double(p) * invFreq
-                c[p * half + j] = Float(Foundation.cos(a))
-                s[p * half + j] = Float(Foundation.sin(a))
+                let invFreq = PortableMath.pow(Double(theta), -2 * Double(j) / Double(D))
+                let (sinA, cosA) = PortableMath.sinCos(Double(p) * invFreq)
+                c[p * half + j] = Float(cosA)
+                s[p * half + j] = Float(sinA)
             }
         }
         cos = c
