@@ -14,8 +14,8 @@ public struct ExperimentSpec: Codable, Hashable, Sendable {
     public var experiment: String
     /// `world`: the built-in synthetic world (the only backend for now). Default: preset quick, seed 1.
     public var world: WorldSpec
-    /// `threads`: engine threads, 1...64. Default 2. Results are bit-identical for a given seed
-    /// and thread count.
+    /// `threads`: engine threads, 1...64. Default 2. On the engine's default portable numerics the
+    /// results are the same bits at every thread count (and on every CPU).
     public var threads: Int
     /// `seeds`: replicate seeds, 1...20 unique non-negative integers. Default `[1]`. Each seed
     /// drives synthesis sampling, mix shuffles and training order; every arm runs once per seed

@@ -26,13 +26,17 @@ struct Reproduce: ParsableCommand {
     @Option(help: "The paper's reported numbers (JSON).") var paper = "baselines/paper-2506.09428.json"
     @Flag(help: "Print the analysis as JSON instead of the table (progress goes to stderr).") var json = false
     @Flag(help: "Print the experiment spec this preset runs, as YAML, and exit.") var printSpec = false
+    @Option(help: "Engine threads, 1...64. On the default portable numerics the results do not depend on it.")
+    var threads = 2
 
     func validate() throws {
         if let seeds, !(1...20).contains(seeds) { throw ValidationError("--seeds must be in 1...20 (got \(seeds))") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64 (got \(threads))") }
     }
 
     func run() throws {
-        let spec = ReproduceSpec.make(preset: preset, seeds: seeds)
+        var spec = ReproduceSpec.make(preset: preset, seeds: seeds)
+        spec.threads = threads
         if printSpec { print(spec.canonicalYAML); return }
         let log = progressLog(json: json)
         let dbPath = db ?? "runs/\(spec.experiment).sqlite"
