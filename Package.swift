@@ -4,10 +4,13 @@ import PackageDescription
 // Pure-Swift SIMD loops need an explicit CPU target, otherwise FMA lowers to libm calls.
 // haswell (AVX2 + FMA) runs on every machine this project targets; OpenBLAS picks its own
 // kernels (AVX-512 where present) at run time.
+// The AVX-512 GEMM module is compiled for skylake-avx512 and called only where the CPU has it.
 #if arch(x86_64)
 let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]
 #else
 let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+let avx512Flags: [SwiftSetting] = cpuFlags
 #endif
 
 let package = Package(
@@ -32,8 +35,13 @@ let package = Package(
 
         // exp, log, pow, sin, cos with the same bits on every machine (libm's vary by CPU).
         .target(name: "RetainPortableMath", swiftSettings: cpuFlags),
+        // The GEMM whose bits depend only on the shapes: generic over the vector width, 8 lanes here,
+        // 16 lanes in RetainGemmAVX512 (the same source, compiled for AVX-512).
+        .target(name: "RetainGemm", swiftSettings: cpuFlags),
+        .target(name: "RetainGemmAVX512", dependencies: ["RetainGemm"], swiftSettings: avx512Flags),
         // The native Llama-architecture engine: the only target that touches BLAS.
-        .target(name: "RetainEngine", dependencies: ["CBLAS", "CDNNL", "RetainPortableMath"], swiftSettings: cpuFlags),
+        .target(name: "RetainEngine", dependencies: ["CBLAS", "CDNNL", "RetainPortableMath", "RetainGemm", "RetainGemmAVX512"],
+                swiftSettings: cpuFlags),
         // Byte-level BPE and chat templates.
         .target(name: "RetainTokenizer", swiftSettings: cpuFlags),
         // Value types shared across the harness (messages, conversations, benchmark items, seeded RNG).
@@ -80,7 +88,7 @@ let package = Package(
             ],
             swiftSettings: cpuFlags),
 
-        .testTarget(name: "RetainEngineTests", dependencies: ["RetainEngine", "RetainPortableMath"],
+        .testTarget(name: "RetainEngineTests", dependencies: ["RetainEngine", "RetainPortableMath", "RetainGemm"],
                     resources: [.copy("Fixtures")], swiftSettings: cpuFlags),
         .testTarget(name: "RetainTokenizerTests", dependencies: ["RetainTokenizer"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainBackendsTests", dependencies: ["RetainBackends"], swiftSettings: cpuFlags),

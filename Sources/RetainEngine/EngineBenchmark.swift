@@ -14,7 +14,7 @@ public struct EngineBenchmark {
         public var batch: Int
         public var seqLen: Int
         public var threads: Int
-        /// The library running the engine's products (`GemmBackend`).
+        /// The code running the engine's products (`GemmBackend.description`, e.g. "portable/avx2").
         public var gemm: String
         /// OpenBLAS sgemm at 2048³ (GFLOP/s, median), OpenBLAS threaded over `threads`: the MFU reference.
         public var sgemm_gflops: Double
@@ -86,7 +86,7 @@ public struct EngineBenchmark {
         let tps = Double(R) / med
         let fpt = model.flopsPerToken(seqLen: c.maxSeqLen)
         return Result(config: c, batch: batch, seqLen: c.maxSeqLen, threads: EngineThreads.count,
-                      gemm: GemmBackend.current.rawValue, sgemm_gflops: big,
+                      gemm: GemmBackend.description, sgemm_gflops: big,
                       model_gemms: gemms, train_tokens_per_s: tps, median_step_s: med, step_seconds: times,
                       flops_per_token: fpt, mfu: tps * fpt / (big * 1e9), profile: shares)
     }

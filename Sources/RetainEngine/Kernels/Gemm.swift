@@ -1,6 +1,8 @@
 import CBLAS
 import CDNNL
 import Foundation
+import RetainGemm
+import RetainGemmAVX512
 
 /// Which code runs the engine's matrix products. All are called single-threaded from the
 /// engine's own threads (see `EngineThreads`).
@@ -22,6 +24,37 @@ public enum GemmBackend: String, CaseIterable, Sendable {
 
     /// True when results do not depend on the CPU or the thread count.
     public var isMachineIndependent: Bool { self == .portable }
+
+    /// The backend and, for the portable GEMM, the vector width it runs at (e.g. "portable/avx2").
+    public static var description: String {
+        current == .portable ? "portable/\(GemmISA.current.rawValue)" : current.rawValue
+    }
+}
+
+/// Which build of the portable GEMM runs: the same source at 8 lanes (AVX2 + FMA; NEON on arm64)
+/// or 16 lanes (AVX-512). Both give the same bits, so this is a speed choice only: the widest the
+/// CPU has, or `RETAIN_GEMM_ISA=avx2` to force the narrow one.
+public enum GemmISA: String, CaseIterable, Sendable {
+    case avx2, avx512
+
+    nonisolated(unsafe) public static var current: GemmISA = {
+        if let env = getenv("RETAIN_GEMM_ISA"), let isa = GemmISA(rawValue: String(cString: env)), isa == .avx2 || cpuHasAVX512 {
+            return isa
+        }
+        return cpuHasAVX512 ? .avx512 : .avx2
+    }()
+
+    /// Linux lists `avx512f` in /proc/cpuinfo only when both the CPU and the kernel's saved
+    /// register state support it.
+    public static let cpuHasAVX512: Bool = {
+        #if arch(x86_64)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        return flags.split(separator: " ").contains("avx512f")
+        #else
+        return false
+        #endif
+    }()
 }
 
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, row-major, on the current backend, on this thread.
@@ -32,7 +65,11 @@ func sgemm(transA: Bool, transB: Bool, _ m: Int, _ n: Int, _ k: Int, alpha: Floa
     if m == 0 || n == 0 { return }
     switch GemmBackend.current {
     case .portable:
-        portableSgemm(transA: transA, transB: transB, m, n, k, alpha: alpha, a, lda, b, ldb, beta: beta, c, ldc)
+        if GemmISA.current == .avx512 {
+            sgemmAVX512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        } else {
+            sgemmAVX2(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
     case .onednn:
         // A thread-local OpenMP setting: oneDNN then never starts a team of its own.
         omp_set_num_threads(1)
