@@ -59,7 +59,8 @@ public enum BudgetRule: Hashable, Sendable {
     case notWorse(NotWorseRule)
     /// `family_forgetting:` — no task family may forget more than `maxPoints`.
     case familyForgetting(FamilyForgettingRule)
-    /// `pinned:` — accuracies stay within a tolerance of a pinned results file.
+    /// `pinned:` — per-item outcomes (or, for format-1 files, mean accuracies) stay close to a
+    /// pinned results file.
     case pinned(PinnedRule)
 
     /// The YAML keys of the rules, in schema order.
@@ -177,14 +178,53 @@ public struct FamilyForgettingRule: Hashable, Sendable {
     }
 }
 
-/// `pinned: {file, tolerance_points}` — every entry of the pinned results file (arm, benchmark,
-/// variant, mean accuracy) must be within `tolerancePoints` of the analysis's mean accuracy over
-/// seeds (for `instruct`: its score). Entries the analysis lacks are failures; arms of the
-/// analysis that the file does not pin are ignored. The file-level `variant` does not apply.
+/// `pinned: {file, max_points, alpha?}` or `pinned: {file, exact: true}` — the experiment stays
+/// where a pinned results file (`PinnedResults`, written by `retain gate --pin`) says it was.
+/// `tolerance_points` is accepted as another spelling of `max_points` (the key of format-1 budgets).
+///
+/// Format-2 files (per-item outcomes): every pinned record — an (arm, seed, benchmark, variant),
+/// or the instruct model's (benchmark, variant) — is paired item by item with the same record of
+/// the experiment: n10 items right when pinned and wrong now, n01 the reverse, n items in both,
+/// Δ = (n01 − n10) / n in points (now − pinned), and the exact two-sided McNemar p on (n10, n01),
+/// Holm-adjusted across the rule's compared records (so a clean re-run of ~100 records raises a
+/// false alarm with probability ≤ alpha in all, not per record).
+/// - `.statistical(alpha, maxPoints)`: a record FAILS when its Holm p < alpha (a significant
+///   change) or |Δ| > maxPoints (a change too large to accept even if it could be chance).
+/// - `.exact`: a record FAILS when any item differs (for bit-identical reruns).
+/// A pinned record the experiment lacks, or pinned items missing from a record, fail; items and
+/// records the pin lacks are noted and not checked.
+///
+/// Format-1 files (mean accuracies only) are checked as before: every entry within `maxPoints`
+/// of the analysis's mean over seeds (for `instruct`: its score); entries the analysis lacks
+/// fail; `.exact` cannot be checked against them (a data error). The file-level `variant` does
+/// not apply: the file says which variants it pins.
 public struct PinnedRule: Hashable, Sendable {
+    /// How a pinned record may differ from now.
+    public enum Check: Hashable, Sendable {
+        /// Fail a record on a significant change (Holm-adjusted McNemar p < `alpha`, in (0, 0.5])
+        /// or |Δ| > `maxPoints` (0...100 points). Format-1 files: each mean within `maxPoints`.
+        case statistical(alpha: Double, maxPoints: Double)
+        /// Fail a record when any item differs (format 2 only).
+        case exact
+    }
+
     /// The pinned file's path as written; the loader passed to `Gate.evaluate` resolves it.
     public var file: String
-    /// Largest allowed |analysis − pinned|, points (0...100).
-    public var tolerancePoints: Double
-    public init(file: String, tolerancePoints: Double) { self.file = file; self.tolerancePoints = tolerancePoints }
+    public var check: Check
+
+    public init(file: String, check: Check) { self.file = file; self.check = check }
+
+    /// `.statistical(alpha:maxPoints:)`.
+    public init(file: String, maxPoints: Double, alpha: Double = 0.05) {
+        self.init(file: file, check: .statistical(alpha: alpha, maxPoints: maxPoints))
+    }
+
+    /// A format-1 budget's `{file, tolerance_points}`: `maxPoints` = `tolerancePoints`, alpha 0.05.
+    public init(file: String, tolerancePoints: Double) { self.init(file: file, maxPoints: tolerancePoints) }
+
+    /// Largest allowed |Δ| (format 2) or |now − pinned| mean (format 1), points; nil for `.exact`.
+    public var maxPoints: Double? {
+        if case .statistical(_, let maxPoints) = check { return maxPoints }
+        return nil
+    }
 }

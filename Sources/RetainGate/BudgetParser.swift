@@ -52,7 +52,7 @@ struct BudgetReader {
         "domain_gain": ["arm", "min_points", "benchmark", "variant"],
         "not_worse": ["arm", "than", "benchmark", "tolerance_points", "variant"],
         "family_forgetting": ["arm", "max_points", "metric", "benchmark", "variant"],
-        "pinned": ["file", "tolerance_points"],
+        "pinned": ["file", "max_points", "alpha", "exact", "tolerance_points"],
     ]
 
     func read(_ root: Node) throws -> BudgetFile {
@@ -150,7 +150,32 @@ struct BudgetReader {
         default: // "pinned"
             let file = try context.text(try r.required("file", "the path of a pinned results JSON file"), r.path("file"),
                                         expected: "the path of a pinned results JSON file", allowEmpty: false)
-            return .pinned(PinnedRule(file: file, tolerancePoints: try points("tolerance_points", .closed(0, 100))))
+            let exact = try r.value("exact").map { try context.boolean($0, r.path("exact")) } ?? false
+            if exact {
+                // exact compares every item: a tolerance or a significance level would be ignored.
+                for field in ["max_points", "tolerance_points", "alpha"] {
+                    guard let keyNode = r.keyNode(field) else { continue }
+                    throw context.error(.inconsistent, keyNode, r.path(field),
+                                        "exact: true requires every item to match, so \(field) does not apply; remove it (or set exact: false)")
+                }
+                return .pinned(PinnedRule(file: file, check: .exact))
+            }
+            // tolerance_points is the format-1 spelling of max_points.
+            if r.keyNode("max_points") != nil, let older = r.keyNode("tolerance_points") {
+                throw context.error(.inconsistent, older, r.path("tolerance_points"),
+                                    "tolerance_points is another spelling of max_points; give one of them")
+            }
+            let maxPoints: Double
+            if r.keyNode("max_points") == nil, let node = r.value("tolerance_points") {
+                maxPoints = try context.number(node, r.path("tolerance_points"), in: .closed(0, 100))
+            } else {
+                maxPoints = try context.number(
+                    try r.required("max_points", "a number of points in 0...100 (the largest allowed |Δ| per pinned record), or exact: true"),
+                    r.path("max_points"), in: .closed(0, 100))
+            }
+            let alpha: Double
+            if let node = r.value("alpha") { alpha = try context.number(node, r.path("alpha"), in: .openClosed(0, 0.5)) } else { alpha = 0.05 }
+            return .pinned(PinnedRule(file: file, check: .statistical(alpha: alpha, maxPoints: maxPoints)))
         }
     }
 }

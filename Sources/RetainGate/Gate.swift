@@ -15,6 +15,9 @@ public enum Gate {
     /// Evaluates every budget, in file order.
     ///
     /// - Parameters:
+    ///   - items: the per-item records the analysis paired (`ExperimentAnalyzer.analyze`'s
+    ///     `itemOutcomes`); a `pinned` rule with a format-2 file checks against them, and without
+    ///     them cannot be checked (a `GateError`).
     ///   - pinned: loads a pinned results file by the path written in a `pinned` rule (called
     ///     once per distinct path; e.g. `PinnedResults.loader(relativeTo:)`). Its errors
     ///     propagate unchanged.
@@ -22,7 +25,7 @@ public enum Gate {
     /// - Throws: `GateError` when a budget cannot be checked against this analysis (unknown arm or
     ///   benchmark, a variant or seed missing, an empty analysis, the wrong experiment): the CLI
     ///   exits 2. Nothing is evaluated partially.
-    public static func evaluate(_ budget: BudgetFile, analysis: ExperimentAnalysis,
+    public static func evaluate(_ budget: BudgetFile, analysis: ExperimentAnalysis, items: [ItemOutcomeRecord]? = nil,
                                 pinned: (String) throws -> PinnedResults) throws -> GateResult {
         if let wanted = budget.experiment, wanted != analysis.experiment {
             throw GateError.experimentMismatch(budget: wanted, analysis: analysis.experiment, file: budget.file)
@@ -30,7 +33,7 @@ public enum Gate {
         guard !analysis.comparisons.isEmpty else {
             throw GateError.emptyAnalysis("experiment \(quotedName(analysis.experiment)) has no fine-tuned arm results")
         }
-        let data = GateData(analysis: analysis)
+        let data = GateData(analysis: analysis, items: items)
         var cache: [String: PinnedResults] = [:]
         let results = try budget.budgets.map { b -> RuleResult in
             switch b.rule {
@@ -64,6 +67,8 @@ struct GroupDelta {
 /// Lookups into the analysis that turn every gap into a `GateError` naming the budget.
 struct GateData {
     let analysis: ExperimentAnalysis
+    /// The per-item records the analysis paired, when the caller has them (format-2 pins).
+    var items: [ItemOutcomeRecord]? = nil
 
     /// The arms a rule may name: the analysis' arms plus any arm that has comparisons.
     var knownArms: [String] {

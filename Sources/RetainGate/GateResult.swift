@@ -6,7 +6,9 @@ import RetainYAML
 /// `margin` is the distance to the threshold on the allowed side: positive (or 0) means the
 /// measured value is within the threshold by that much, negative means it is past it by |margin|.
 /// Only a `general_forgetting` rule can pass with a negative margin: when the drop exceeds the
-/// budget but is not significant.
+/// budget but is not significant. Only a `pinned` rule (format 2) can fail with a non-negative
+/// margin: when a record changed significantly but by less than `max_points`, or (`exact`)
+/// changed in two items that cancel out.
 public struct RuleResult: Codable, Hashable, Sendable {
     /// The budget's name.
     public var name: String
@@ -15,17 +17,19 @@ public struct RuleResult: Codable, Hashable, Sendable {
     public var passed: Bool
     /// What was measured, in points: the mean drop (general_forgetting), the mean gain
     /// (domain_gain), Δ(arm) − Δ(than) (not_worse), the worst family's value
-    /// (family_forgetting), the largest |analysis − pinned| (pinned; nil when no entry matched).
+    /// (family_forgetting); for pinned: the largest |Δ| of a record (format 2), the share of items
+    /// changed in the most-changed record (format 2, exact) or the largest |analysis − pinned|
+    /// mean (format 1); nil when nothing pinned could be compared.
     public var measured: Double?
-    /// The threshold, in points: max_points, min_points, −tolerance_points (not_worse) or
-    /// tolerance_points (pinned).
+    /// The threshold, in points: max_points, min_points, −tolerance_points (not_worse), or for
+    /// pinned max_points (tolerance_points) or 0 (exact).
     public var threshold: Double
     /// Signed distance to the threshold, in points (see the type's documentation); nil when
     /// `measured` is nil.
     public var margin: Double?
     /// One line: `PASS|FAIL name: ...`.
     public var message: String
-    /// Further lines (each family over budget, each pinned entry off or missing, notes).
+    /// Further lines (each family over budget, each pinned entry or record off or missing, notes).
     public var details: [String]
 
     public init(name: String, rule: String, passed: Bool, measured: Double?, threshold: Double, margin: Double?,

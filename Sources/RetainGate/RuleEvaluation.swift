@@ -119,6 +119,13 @@ extension GateData {
     }
 
     func evaluate(_ rule: PinnedRule, _ budget: Budget, pinned: PinnedResults) throws -> RuleResult {
+        if pinned.format >= 2 { return try evaluatePerItem(rule, budget, pinned: pinned) }
+        guard let tolerancePoints = rule.maxPoints else {
+            throw GateError.missingData(location: budget.location.description, budget: budget.name,
+                                        message: "\(budget.path).pinned.exact: exact: true compares per-item outcomes, but \(rule.file) is "
+                                            + "format 1 (mean accuracies only); re-pin it with retain gate --pin, or give max_points")
+        }
+        // Format 1: mean accuracies, each within the tolerance (unchanged from format-1 days).
         guard !pinned.entries.isEmpty else { throw GateError.pinnedFile(file: rule.file, message: "has no entries to check") }
         var missing: [String] = []
         var off: [(label: String, deviation: Double, text: String)] = []
@@ -133,19 +140,19 @@ extension GateData {
             let difference = (now - e.meanAccuracy) * 100
             let deviation = abs(difference)
             if deviation > (worst?.deviation ?? -1) { worst = (label, deviation) }
-            if deviation - rule.tolerancePoints > Gate.tiePoints {
+            if deviation - tolerancePoints > Gate.tiePoints {
                 off.append((label, deviation, "\(label): \(Points.plain(now * 100))% vs pinned \(Points.plain(e.meanAccuracy * 100))% "
-                    + "(\(Points.signed(difference)) pts), beyond the tolerance by \(Points.plain(deviation - rule.tolerancePoints)) pts"))
+                    + "(\(Points.signed(difference)) pts), beyond the tolerance by \(Points.plain(deviation - tolerancePoints)) pts"))
             }
         }
-        let margin = worst.map { rule.tolerancePoints - $0.deviation }
+        let margin = worst.map { tolerancePoints - $0.deviation }
         let passed = missing.isEmpty && off.isEmpty
-        let tolerance = "the \(Points.plain(rule.tolerancePoints))-pt tolerance"
+        let tolerance = "the \(Points.plain(tolerancePoints))-pt tolerance"
         let n = pinned.entries.count
         var body: String
         if let first = off.max(by: { $0.deviation < $1.deviation }) {
             body = "\(first.label) is \(Points.plain(first.deviation)) pts from its pinned accuracy, beyond \(tolerance) by "
-                + "\(Points.plain(first.deviation - rule.tolerancePoints)) pts (\(off.count) of \(n) entries off"
+                + "\(Points.plain(first.deviation - tolerancePoints)) pts (\(off.count) of \(n) entries off"
                 + (missing.isEmpty ? ")" : ", \(missing.count) missing)")
         } else if !missing.isEmpty {
             body = "\(missing.count) of \(n) pinned entries missing from the analysis"
@@ -154,13 +161,180 @@ extension GateData {
             let w = worst!
             body = "all \(n) pinned entries within \(tolerance) (largest deviation \(Points.plain(w.deviation)) pts on \(w.label), margin \(Points.plain(margin!)) pts)"
         }
-        var details = off.sorted { $0.deviation > $1.deviation }.map(\.text) + missing
-        if pinned.experiment != analysis.experiment || pinned.preset != analysis.preset {
-            details.append("note: pinned from experiment \(pinned.experiment) (preset \(pinned.preset ?? "none")), "
-                + "checked against \(analysis.experiment) (preset \(analysis.preset ?? "none"))")
-        }
-        return result(budget, passed: passed, measured: worst?.deviation, threshold: rule.tolerancePoints, margin: margin, body,
+        let details = off.sorted { $0.deviation > $1.deviation }.map(\.text) + missing + experimentNote(pinned)
+        return result(budget, passed: passed, measured: worst?.deviation, threshold: tolerancePoints, margin: margin, body,
                       details: details)
+    }
+
+    /// Format 2: each pinned record against the same record now, item by item (see `PinnedRule`).
+    func evaluatePerItem(_ rule: PinnedRule, _ budget: Budget, pinned: PinnedResults) throws -> RuleResult {
+        guard !pinned.records.isEmpty else { throw GateError.pinnedFile(file: rule.file, message: "has no records to check") }
+        guard let items else {
+            throw GateError.missingData(location: budget.location.description, budget: budget.name,
+                                        message: "\(rule.file) pins per-item outcomes (format 2), but the gate was given none of the experiment's")
+        }
+        typealias Key = PinnedResults.Record.Key
+        var now: [Key: [String: Bool]] = [:], nowOrder: [Key] = []
+        for r in items {
+            let key = Key(arm: r.arm, seed: r.seed, benchmark: r.benchmark, variant: r.variant)
+            if now[key] == nil { nowOrder.append(key) }
+            var table: [String: Bool] = [:]
+            for o in r.outcomes { table[o.itemID] = o.correct }
+            now[key] = table
+        }
+
+        /// One pinned record paired with now on the items both have.
+        struct Paired {
+            var record: PinnedResults.Record
+            var n = 0, n10 = 0, n01 = 0
+            var missingItems: [String] = []
+            var newItems: [String] = []
+            var firstFlip: (id: String, wasRight: Bool)?
+            var p = 1.0, pHolm = 1.0
+            /// now − pinned on the common items, points.
+            var delta: Double { n == 0 ? 0 : Double(n01 - n10) / Double(n) * 100 }
+            /// Share of the common items that changed, points.
+            var changed: Double { n == 0 ? 0 : Double(n10 + n01) / Double(n) * 100 }
+            var identical: Bool { n10 == 0 && n01 == 0 && missingItems.isEmpty }
+        }
+        let arms = Set(knownArms + items.map(\.arm))
+        let seeds = Set(items.compactMap(\.seed) + analysis.seeds.map { Int(truncatingIfNeeded: $0) })
+        var missingRecords: [String] = []
+        var paired: [Paired] = []
+        for r in pinned.records {
+            guard let table = now[r.key] else {
+                let why: String
+                if !arms.contains(r.arm) {
+                    why = "arm not in the analysis"
+                } else if let seed = r.seed, !seeds.contains(seed) {
+                    why = "seed \(seed) not in the analysis (seeds \(seeds.sorted().map(String.init).joined(separator: ", ")))"
+                } else {
+                    why = "no \(r.variant.rawValue) results on \(quotedName(r.benchmark))" + (r.seed.map { " at seed \($0)" } ?? "")
+                }
+                missingRecords.append("missing \(r.label) (\(r.items.count) pinned item\(r.items.count == 1 ? "" : "s")): \(why)")
+                continue
+            }
+            var c = Paired(record: r)
+            for (id, wasRight) in zip(r.items, r.correct) {
+                guard let isRight = table[id] else { c.missingItems.append(id); continue }
+                c.n += 1
+                guard wasRight != isRight else { continue }
+                if wasRight { c.n10 += 1 } else { c.n01 += 1 }
+                if c.firstFlip == nil { c.firstFlip = (id, wasRight) }
+            }
+            let pinnedIDs = Set(r.items)
+            c.newItems = table.keys.filter { !pinnedIDs.contains($0) }.sorted()
+            c.p = McNemar.exactPValue(b: c.n10, c: c.n01)
+            paired.append(c)
+        }
+        // Holm across the records compared on at least one item: the family-wise false-alarm rate
+        // of the whole rule stays at alpha however many records it pins.
+        let tested = paired.indices.filter { paired[$0].n > 0 }
+        for (i, adjusted) in zip(tested, Holm.adjust(tested.map { paired[$0].p })) { paired[i].pHolm = adjusted }
+
+        func pText(_ p: Double) -> String { String(format: "%.3g", p) }
+        func stats(_ c: Paired) -> String {
+            "Δ \(Points.signed(c.delta)) pts (n10 \(c.n10), n01 \(c.n01) of \(c.n) items), McNemar p \(pText(c.p)), Holm p \(pText(c.pHolm))"
+        }
+        var changed: [(c: Paired, text: String)] = []
+        var incomplete: [String] = []
+        for c in paired {
+            if !c.missingItems.isEmpty {
+                incomplete.append("\(c.record.label): \(c.missingItems.count) of \(c.record.items.count) pinned items missing now "
+                    + "(e.g. \(quotedName(c.missingItems[0])))")
+            }
+            let criterion: String?
+            switch rule.check {
+            case .exact:
+                criterion = c.firstFlip.map { flip in
+                    "differs (exact: true requires every item to match; e.g. \(quotedName(flip.id)) was "
+                        + (flip.wasRight ? "right, now wrong)" : "wrong, now right)")
+                }
+            case .statistical(let alpha, let maxPoints):
+                let significant = c.n > 0 && c.pHolm < alpha
+                let over = abs(c.delta) - maxPoints > Gate.tiePoints
+                let overText = "|Δ| over the \(Points.plain(maxPoints))-pt max by \(Points.plain(abs(c.delta) - maxPoints)) pts"
+                switch (significant, over) {
+                case (true, true): criterion = "significant change (Holm p < \(alpha)) and \(overText)"
+                case (true, false): criterion = "significant change (Holm p < \(alpha)); |Δ| within the \(Points.plain(maxPoints))-pt max"
+                case (false, true): criterion = "\(overText) (not significant: Holm p ≥ \(alpha))"
+                case (false, false): criterion = nil
+                }
+            }
+            if let criterion { changed.append((c, "\(c.record.label): \(stats(c)): \(criterion)")) }
+        }
+        // Worst first: the most significant, then the largest |Δ|.
+        changed.sort { ($0.c.pHolm, -abs($0.c.delta), $0.c.record.label) < ($1.c.pHolm, -abs($1.c.delta), $1.c.record.label) }
+
+        let compared = paired.filter { $0.n > 0 }
+        let largest = compared.max { (abs($0.delta), $1.record.label) < (abs($1.delta), $0.record.label) }
+        let smallest = compared.min { ($0.p, $0.record.label) < ($1.p, $1.record.label) }
+        let identical = paired.filter(\.identical).count
+        let n = pinned.records.count
+        var summary = "\(paired.count) of \(n) records checked, \(identical) identical item by item"
+        if let largest, let smallest {
+            // Name the records only when some item changed (with none, every record ties at Δ 0, p 1).
+            let anyChange = compared.contains { $0.n10 + $0.n01 > 0 }
+            summary += "; largest |Δ| \(Points.plain(abs(largest.delta))) pts" + (anyChange ? " on \(largest.record.label)" : "")
+                + "; smallest p \(pText(smallest.p)) (Holm \(pText(smallest.pHolm)))" + (anyChange ? " on \(smallest.record.label)" : "")
+        }
+        let criteria: String
+        switch rule.check {
+        case .exact: criteria = "exact: every item must match"
+        case .statistical(let alpha, let maxPoints):
+            criteria = "alpha \(alpha), Holm across \(compared.count) records; max \(Points.plain(maxPoints)) pts"
+        }
+
+        let passed = changed.isEmpty && incomplete.isEmpty && missingRecords.isEmpty
+        var body: String
+        if let worst = changed.first {
+            var counts = "\(changed.count) of \(n) pinned records changed"
+            if !incomplete.isEmpty { counts += ", \(incomplete.count) with items missing" }
+            if !missingRecords.isEmpty { counts += ", \(missingRecords.count) missing" }
+            body = "\(counts) (\(criteria)); worst: \(worst.text)"
+        } else if !passed {
+            var parts: [String] = []
+            if !missingRecords.isEmpty { parts.append("\(missingRecords.count) of \(n) pinned records missing from the analysis") }
+            if !incomplete.isEmpty { parts.append("\(incomplete.count) with pinned items missing") }
+            body = parts.joined(separator: ", ") + "; the items compared hold (\(criteria))"
+        } else {
+            body = "all \(n) pinned records hold (\(criteria)): \(summary)"
+        }
+
+        var details = changed.map(\.text) + incomplete + missingRecords
+        if !passed { details.append("summary: \(summary)") }
+        let withNew = paired.filter { !$0.newItems.isEmpty }
+        if let example = withNew.first {
+            details.append("note: \(withNew.count) record\(withNew.count == 1 ? " has" : "s have") items the pin lacks, not compared "
+                + "(e.g. \(quotedName(example.newItems[0])) in \(example.record.label))")
+        }
+        let pinnedKeys = Set(pinned.records.map(\.key))
+        let unpinned = nowOrder.filter { !pinnedKeys.contains($0) }
+        if let example = unpinned.first {
+            details.append("note: \(unpinned.count) record\(unpinned.count == 1 ? "" : "s") of the experiment not pinned, not checked "
+                + "(e.g. \(example.label))")
+        }
+        details += experimentNote(pinned)
+
+        let measured: Double?, threshold: Double, margin: Double?
+        switch rule.check {
+        case .exact:
+            measured = compared.map(\.changed).max()
+            threshold = 0
+            margin = measured.map { $0 == 0 ? 0 : -$0 }
+        case .statistical(_, let maxPoints):
+            measured = largest.map { abs($0.delta) }
+            threshold = maxPoints
+            margin = measured.map { maxPoints - $0 }
+        }
+        return result(budget, passed: passed, measured: measured, threshold: threshold, margin: margin, body, details: details)
+    }
+
+    /// A note when the pin comes from another experiment or preset (it is checked anyway).
+    func experimentNote(_ pinned: PinnedResults) -> [String] {
+        guard pinned.experiment != analysis.experiment || pinned.preset != analysis.preset else { return [] }
+        return ["note: pinned from experiment \(pinned.experiment) (preset \(pinned.preset ?? "none")), "
+            + "checked against \(analysis.experiment) (preset \(analysis.preset ?? "none"))"]
     }
 
     /// Mean accuracy over seeds (fraction): the instruct score for the reference arm, else the

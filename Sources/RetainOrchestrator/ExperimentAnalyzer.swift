@@ -33,8 +33,15 @@ public enum ExperimentAnalyzer {
     struct ArmConfig: Decodable { var arm: String; var generalShare: Double? }
     struct Key: Hashable { var benchmark: String; var itemID: String; var variant: BenchmarkVariant }
 
+    /// Analyses one stored experiment.
+    ///
+    /// - Parameter itemOutcomes: when given, receives every per-item record the analysis pairs:
+    ///   the reference model's once per benchmark and variant (seed nil; the first seed's run, the
+    ///   one `instruct` scores come from) and each other arm's per seed, benchmark and variant (for
+    ///   `retain gate --pin` and the gate's per-item check).
     public static func analyze(experiment name: String, store: ExperimentStore, environment: (any ExperimentEnvironment)?,
-                               preset: String? = nil, options: Options = Options()) throws -> ExperimentAnalysis {
+                               preset: String? = nil, options: Options = Options(),
+                               itemOutcomes: ((ItemOutcomeRecord) -> Void)? = nil) throws -> ExperimentAnalysis {
         guard let experiment = try store.experiment(named: name) else {
             throw Failure.noExperiment(name, available: try store.experiments().map(\.name))
         }
@@ -104,6 +111,7 @@ public enum ExperimentAnalyzer {
                     let noise = try noiseFloor(first, accuracy: accuracy, benchmark: b, variant: variant, stages: noiseStages,
                                                seed: options.bootstrapSeed, outcomes: outcomes)
                     instructScores.append(InstructScore(benchmark: b, variant: variant, accuracy: accuracy, noise: noise))
+                    itemOutcomes?(ItemOutcomeRecord(arm: options.reference, seed: nil, benchmark: b, variant: variant, outcomes: first))
                 }
                 for arm in armNames where arm != options.reference {
                     for s in seeds {
@@ -111,6 +119,7 @@ public enum ExperimentAnalyzer {
                         let (beforeOutcomes, afterOutcomes) = (try outcomes(before, benchmark: b, variant: variant),
                                                                try outcomes(after, benchmark: b, variant: variant))
                         let seedValue = Int(truncatingIfNeeded: s), k = ChoiceCount.perFamily(choices[b] ?? [:])
+                        itemOutcomes?(ItemOutcomeRecord(arm: arm, seed: seedValue, benchmark: b, variant: variant, outcomes: afterOutcomes))
                         let bootSeed = StageSeed.derive(options.bootstrapSeed, "bootstrap|\(arm)|\(b)|\(variant.rawValue)", seedValue)
                         let resamples = options.resamples
                         jobs.append {

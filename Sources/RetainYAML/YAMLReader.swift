@@ -115,6 +115,15 @@ extension YAMLReader {
         return value
     }
 
+    /// A boolean: a plain `true` or `false` (YAML 1.1's `yes`/`no`/`on`/`off` too, as the
+    /// resolver reads them). A quoted "true" is a string.
+    public func boolean(_ node: Node, _ path: String) throws -> Bool {
+        guard case .scalar(let scalar) = node, !isQuoted(scalar), node.tagName == .bool, let value = node.bool else {
+            throw error(.wrongType, node, path, "expected true or false, found \(describe(node))")
+        }
+        return value
+    }
+
     /// One of a fixed set of names, with a "did you mean" suggestion for a near miss.
     public func choice<T>(_ node: Node, _ path: String, _ options: [(String, T)]) throws -> T {
         let names = options.map(\.0)

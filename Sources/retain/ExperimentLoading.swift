@@ -41,11 +41,13 @@ enum ExperimentLoading {
     }
 
     /// The analysis of a stored experiment, its world rebuilt from the stored spec for fidelity.
-    static func analysis(_ store: ExperimentStore, experiment: String, log: @escaping (String) -> Void) throws -> ExperimentAnalysis {
+    /// `itemOutcomes` receives the per-item records the analysis pairs (see `ExperimentAnalyzer.analyze`).
+    static func analysis(_ store: ExperimentStore, experiment: String, log: @escaping (String) -> Void,
+                         itemOutcomes: ((ItemOutcomeRecord) -> Void)? = nil) throws -> ExperimentAnalysis {
         guard let record = try store.experiment(named: experiment) else { throw CLIError("no experiment \(experiment)") }
         let spec = try SpecParser.parse(yaml: record.specText, file: "\(store.path) (spec of \(experiment))")
         let environment = try self.environment(spec, cache: nil, log: log)
         return try ExperimentAnalyzer.analyze(experiment: experiment, store: store, environment: environment,
-                                              preset: spec.world.preset.rawValue)
+                                              preset: spec.world.preset.rawValue, itemOutcomes: itemOutcomes)
     }
 }

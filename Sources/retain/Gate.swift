@@ -13,7 +13,7 @@ struct Gate: ParsableCommand {
     @Option(help: "The SQLite store.") var db: String
     @Option(help: "The budget file (YAML; see baselines/example-budget.yaml).") var budget: String?
     @Option(help: "Experiment name (default: the budget's, else the store's only experiment).") var experiment: String?
-    @Option(help: "Write the experiment's results as pinned results to this JSON file and exit.") var pin: String?
+    @Option(help: "Write the experiment's results (mean accuracies and per-item outcomes, format 2) as pinned results to this JSON file and exit.") var pin: String?
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {
@@ -31,19 +31,22 @@ struct Gate: ParsableCommand {
 
     func check() throws {
         let store = try ExperimentLoading.openExisting(db)
+        // The per-item records the analysis pairs: pinned by --pin, checked by a format-2 pinned rule.
+        var items: [ItemOutcomeRecord] = []
         if let pin {
             let name = try ExperimentLoading.experimentName(store, experiment)
-            let analysis = try ExperimentLoading.analysis(store, experiment: name, log: progressLog(json: true))
-            try emit(try jsonString(try PinnedResults(from: analysis)), to: pin)
-            print("pinned \(name) to \(pin)")
+            let analysis = try ExperimentLoading.analysis(store, experiment: name, log: progressLog(json: true)) { items.append($0) }
+            let pinned = try PinnedResults(from: analysis, items: items)
+            try emit(String(decoding: try pinned.encoded(), as: UTF8.self), to: pin)
+            print("pinned \(name) to \(pin) (format \(pinned.format): \(pinned.entries.count) mean accuracies, \(pinned.records.count) per-item records)")
             return
         }
         guard let budget else { throw CLIError("give --budget FILE.yaml (or --pin FILE.json)") }
         let file = try BudgetParser.load(path: budget)
         let name = try ExperimentLoading.experimentName(store, experiment ?? file.experiment)
-        let analysis = try ExperimentLoading.analysis(store, experiment: name, log: progressLog(json: true))
+        let analysis = try ExperimentLoading.analysis(store, experiment: name, log: progressLog(json: true)) { items.append($0) }
         let budgetDirectory = URL(fileURLWithPath: budget).deletingLastPathComponent()
-        let result = try RetainGate.Gate.evaluate(file, analysis: analysis) { path in
+        let result = try RetainGate.Gate.evaluate(file, analysis: analysis, items: items) { path in
             // Pinned files are found relative to the working directory, else beside the budget.
             let candidates = [path, budgetDirectory.appendingPathComponent(path).path]
             guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {

@@ -106,6 +106,17 @@ final class KillResumeTests: XCTestCase {
         XCTAssertEqual(try gate("budgets:\n  - name: impossible\n    domain_gain: {arm: domain-only, min_points: 99}\n"), 1)
         XCTAssertEqual(try gate("budgets:\n  - name: typo\n    domain_gain: {arm: domain-only, min_point: 1}\n"), 2)
         XCTAssertEqual(try gate("budgets:\n  - name: no such arm\n    domain_gain: {arm: nope, min_points: 1}\n"), 2)
+        // Pinning writes per-item outcomes (format 2); the same store then matches its pin item by item.
+        let pin = dir.appendingPathComponent("pinned.json").path
+        let pinning = try launch(["gate", "--db", killedDB, "--pin", pin], environment: env, log: log)
+        pinning.waitUntilExit()
+        XCTAssertEqual(pinning.terminationStatus, 0)
+        let pinned = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: pin))) as? [String: Any]
+        XCTAssertEqual(pinned?["format"] as? Int, 2)
+        // instruct once per benchmark and variant, 3 fine-tuned arms × 1 seed: 4 × 2 benchmarks × 4 variants.
+        XCTAssertEqual((pinned?["records"] as? [Any])?.count, 32)
+        XCTAssertEqual(try gate("budgets:\n  - name: same run\n    pinned: {file: \(pin), exact: true}\n"), 0)
+        XCTAssertEqual(try gate("budgets:\n  - name: same run\n    pinned: {file: \(pin), alpha: 0.05, max_points: 0}\n"), 0)
         let usage = try launch(["gate", "--db", killedDB, "--no-such-flag"], environment: env, log: log)
         usage.waitUntilExit()
         XCTAssertEqual(usage.terminationStatus, 2)

@@ -53,9 +53,9 @@ final class PinnedResultsTests: XCTestCase {
         XCTAssertThrowsError(try PinnedResults.decode(Data(badVariant.utf8), file: "p.json")) { error in
             XCTAssertTrue("\(error)".hasPrefix("p.json: pinned results: entries[0].variant:"), "\(error)")
         }
-        let future = #"{"format": 2, "experiment": "e", "seeds": [1], "createdBy": "me", "entries": []}"#
+        let future = #"{"format": 3, "experiment": "e", "seeds": [1], "createdBy": "me", "entries": []}"#
         XCTAssertThrowsError(try PinnedResults.decode(Data(future.utf8), file: "p.json")) { error in
-            XCTAssertTrue("\(error)".contains("format 2 is not supported"), "\(error)")
+            XCTAssertTrue("\(error)".contains("format 3 is not supported"), "\(error)")
         }
         XCTAssertThrowsError(try PinnedResults.load(path: "/nonexistent/pinned.json")) { error in
             guard case GateError.pinnedFile(let file, _) = error else { return XCTFail("\(error)") }

@@ -38,11 +38,20 @@ enum Synthetic {
     }
 
     /// `cells[arm][seedIndex][benchmark][family]`; families not given change nothing.
+    /// `itemOutcomes` receives the per-item records as `ExperimentAnalyzer.analyze` hands them out:
+    /// the instruct model's once per benchmark and variant (no seed), each arm's per seed.
     static func analysis(experiment: String = "synthetic", seeds: [Int],
                          cells: [String: [[String: [String: FamilyCell]]]],
-                         variants: [MetricVariant] = [.mc]) throws -> ExperimentAnalysis {
+                         variants: [MetricVariant] = [.mc],
+                         itemOutcomes: ((ItemOutcomeRecord) -> Void)? = nil) throws -> ExperimentAnalysis {
         let arms = ["instruct"] + cells.keys.sorted()
         var comparisons: [ArmComparison] = []
+        for variant in variants {
+            for b in layout {
+                let before = b.families.flatMap { outcomes(benchmark: b.name, family: $0, cell: FamilyCell()).before }
+                itemOutcomes?(ItemOutcomeRecord(arm: "instruct", seed: nil, benchmark: b.name, variant: variant, outcomes: before))
+            }
+        }
         for arm in cells.keys.sorted() {
             for (s, seed) in seeds.enumerated() {
                 for variant in variants {
@@ -53,6 +62,7 @@ enum Synthetic {
                             let o = outcomes(benchmark: b.name, family: family, cell: cell)
                             before += o.before; after += o.after
                         }
+                        itemOutcomes?(ItemOutcomeRecord(arm: arm, seed: seed, benchmark: b.name, variant: variant, outcomes: after))
                         comparisons.append(try compare(arm: arm, seed: seed, benchmark: b.name, variant: variant,
                                                        before: before, after: after, k: 4, bootstrapSeed: UInt64(seed) &* 7919,
                                                        resamples: 200))
@@ -73,7 +83,7 @@ enum Synthetic {
     /// Three seeds. reconstructed-mix: general Δ −4, −5, −4.5 pts (all in arith: F 8, 10, 9 pts),
     /// domain Δ +10, +12, +8. public-mix:publicA: general −3 every seed (3 per family), domain +6.
     /// domain-only: general −25 (arith 30, facts 20), domain +15.
-    static func threeSeeds(experiment: String = "synthetic") throws -> ExperimentAnalysis {
+    static func threeSeeds(experiment: String = "synthetic", itemOutcomes: ((ItemOutcomeRecord) -> Void)? = nil) throws -> ExperimentAnalysis {
         func seed(_ arith: FamilyCell, _ facts: FamilyCell, domain: Int) -> [String: [String: FamilyCell]] {
             ["general": ["arith": arith, "facts": facts], "domain": ["dom": FamilyCell(n01: domain)]]
         }
@@ -83,7 +93,15 @@ enum Synthetic {
                                   seed(FamilyCell(n10: 9), FamilyCell(), domain: 8)],
             "public-mix:publicA": Array(repeating: seed(FamilyCell(n10: 3), FamilyCell(n10: 3), domain: 6), count: 3),
             "domain-only": Array(repeating: seed(FamilyCell(n10: 30), FamilyCell(n10: 20), domain: 15), count: 3),
-        ])
+        ], itemOutcomes: itemOutcomes)
+    }
+
+    /// `threeSeeds()` with its per-item records (2 instruct + 3 arms × 3 seeds × 2 benchmarks = 20,
+    /// in the analyzer's order: instruct first, then arm by arm).
+    static func threeSeedsWithItems(experiment: String = "synthetic") throws -> (ExperimentAnalysis, [ItemOutcomeRecord]) {
+        var items: [ItemOutcomeRecord] = []
+        let analysis = try threeSeeds(experiment: experiment) { items.append($0) }
+        return (analysis, items)
     }
 
     /// One seed; reconstructed-mix loses `n10` and regains `n01` arith items (general Δ = (n01 − n10) / 2 pts).
