@@ -14,6 +14,29 @@ public enum PortableMath {
     private static let ln2Lo = 1.90821492927058770002e-10
     private static let invLn2 = 1.44269504088896338700e+00
 
+    /// 1/k! for k = 0…20 (each k! is exact in a Double, so each entry is one correctly rounded division).
+    private static let inverseFactorials: [Double] = {
+        var factorial = 1.0, out = [1.0]
+        for k in 1...20 { factorial *= Double(k); out.append(1 / factorial) }
+        return out
+    }()
+    /// e^r: 1/13!, 1/12!, …, 1/1!, 1/0! (highest power first, for Horner).
+    private static let expCoefficients = (0...13).reversed().map { inverseFactorials[$0] }
+    /// (sin r − r)/r³ in r²: −1/19!, +1/17!, …, −1/3!.
+    private static let sinCoefficients = stride(from: 19, through: 3, by: -2).map { signedInverseFactorial($0) }
+    /// (cos r − 1)/r² in r²: +1/20!, −1/18!, …, −1/2!.
+    private static let cosCoefficients = stride(from: 20, through: 2, by: -2).map { signedInverseFactorial($0) }
+    /// (−1)^⌊k/2⌋ / k!, the sign of the x^k term of sin (odd k) and cos (even k).
+    private static func signedInverseFactorial(_ k: Int) -> Double { (k / 2) % 2 == 0 ? inverseFactorials[k] : -inverseFactorials[k] }
+
+    /// c₀xⁿ + c₁xⁿ⁻¹ + … + cₙ by Horner's rule with fused multiply-adds, in this one order.
+    @inline(__always)
+    private static func horner(_ c: [Double], _ x: Double) -> Double {
+        var p = c[0]
+        for i in 1..<c.count { p = c[i].addingProduct(p, x) }
+        return p
+    }
+
     /// e^x.
     public static func exp(_ x: Double) -> Double {
         if x.isNaN { return x }
@@ -23,20 +46,7 @@ public enum PortableMath {
         let n = (x * invLn2).rounded(.toNearestOrEven)
         let r = (x - n * ln2Hi) - n * ln2Lo
         // e^r by its Taylor series to r¹³ (|r|¹⁴/14! < 2⁻⁵⁸), Horner with fused multiply-adds.
-        var p = 1.0 / 6_227_020_800
-        p = (1.0 / 479_001_600).addingProduct(p, r)
-        p = (1.0 / 39_916_800).addingProduct(p, r)
-        p = (1.0 / 3_628_800).addingProduct(p, r)
-        p = (1.0 / 362_880).addingProduct(p, r)
-        p = (1.0 / 40_320).addingProduct(p, r)
-        p = (1.0 / 5_040).addingProduct(p, r)
-        p = (1.0 / 720).addingProduct(p, r)
-        p = (1.0 / 120).addingProduct(p, r)
-        p = (1.0 / 24).addingProduct(p, r)
-        p = (1.0 / 6).addingProduct(p, r)
-        p = 0.5.addingProduct(p, r)
-        p = 1.0.addingProduct(p, r)
-        p = 1.0.addingProduct(p, r)
+        let p = horner(expCoefficients, r)
         return scaleByPowerOfTwo(p, Int(n))
     }
 
@@ -90,27 +100,8 @@ public enum PortableMath {
         r -= q * 2.02226624871116645580e-21
         let r2 = r * r
         // Taylor series on |r| ≤ π/4: sin to r¹⁹, cos to r²⁰ (last terms < 2⁻⁶⁰).
-        var s = -1.0 / 121_645_100_408_832_000
-        s = (1.0 / 355_687_428_096_000).addingProduct(s, r2)
-        s = (-1.0 / 1_307_674_368_000).addingProduct(s, r2)
-        s = (1.0 / 6_227_020_800).addingProduct(s, r2)
-        s = (-1.0 / 39_916_800).addingProduct(s, r2)
-        s = (1.0 / 362_880).addingProduct(s, r2)
-        s = (-1.0 / 5_040).addingProduct(s, r2)
-        s = (1.0 / 120).addingProduct(s, r2)
-        s = (-1.0 / 6).addingProduct(s, r2)
-        let sinR = r.addingProduct(r * r2, s)
-        var c = 1.0 / 2_432_902_008_176_640_000
-        c = (-1.0 / 6_402_373_705_728_000).addingProduct(c, r2)
-        c = (1.0 / 20_922_789_888_000).addingProduct(c, r2)
-        c = (-1.0 / 87_178_291_200).addingProduct(c, r2)
-        c = (1.0 / 479_001_600).addingProduct(c, r2)
-        c = (-1.0 / 3_628_800).addingProduct(c, r2)
-        c = (1.0 / 40_320).addingProduct(c, r2)
-        c = (-1.0 / 720).addingProduct(c, r2)
-        c = (1.0 / 24).addingProduct(c, r2)
-        c = (-0.5).addingProduct(c, r2)
-        let cosR = 1.0.addingProduct(c, r2)
+        let sinR = r.addingProduct(r * r2, horner(sinCoefficients, r2))
+        let cosR = 1.0.addingProduct(horner(cosCoefficients, r2), r2)
         switch Int(q.truncatingRemainder(dividingBy: 4) + 4) % 4 {
         case 0: return (sinR, cosR)
         case 1: return (cosR, -sinR)
