@@ -17,8 +17,10 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Timed training steps per config.") var steps = 20
     @Option(help: "Untimed warm-up steps per config.") var warmup = 3
     @Option(help: "Only run the config with this d_model (128 or 256).") var dModel: Int?
+    @Option(help: "Key/value heads (grouped-query attention; default: as many as the 8 query heads).") var kvHeads: Int?
+    @Option(help: "Vocabulary size (default 1024; the quick world's is 768).") var vocab = 1024
     @Flag(help: "Also profile where step time goes, by kernel category.") var profile = false
-    @Option(help: "Library for the engine's products: onednn or openblas (default: $RETAIN_GEMM, else onednn).") var gemm: String?
+    @Option(help: "Code for the engine's products: portable (machine-independent bits), onednn or openblas (default: $RETAIN_GEMM, else portable).") var gemm: String?
     @Flag(help: "Print a JSON array instead of a table.") var json = false
 
     func validate() throws {
@@ -26,6 +28,8 @@ struct EngineBench: ParsableCommand {
             throw ValidationError("--gemm must be one of \(GemmBackend.allCases.map(\.rawValue).joined(separator: ", ")) (got \(gemm))")
         }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256 (got \(threads))") }
+        if let kvHeads, !(kvHeads >= 1 && 8 % kvHeads == 0) { throw ValidationError("--kv-heads must divide the 8 query heads (got \(kvHeads))") }
+        guard (16...65_536).contains(vocab) else { throw ValidationError("--vocab must be in 16...65536 (got \(vocab))") }
         guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be >= 1 and --warmup >= 0") }
     }
 
@@ -33,8 +37,8 @@ struct EngineBench: ParsableCommand {
         if let gemm, let backend = GemmBackend(rawValue: gemm) { GemmBackend.current = backend }
         EngineThreads.set(threads)
         let configs = [
-            ModelConfig(vocabSize: 1024, dModel: 128, nLayers: 4, nHeads: 8, ffnHidden: 384, maxSeqLen: 128),
-            ModelConfig(vocabSize: 1024, dModel: 256, nLayers: 4, nHeads: 8, ffnHidden: 704, maxSeqLen: 128),
+            ModelConfig(vocabSize: vocab, dModel: 128, nLayers: 4, nHeads: 8, nKVHeads: kvHeads ?? 8, ffnHidden: 384, maxSeqLen: 128),
+            ModelConfig(vocabSize: vocab, dModel: 256, nLayers: 4, nHeads: 8, nKVHeads: kvHeads ?? 8, ffnHidden: 704, maxSeqLen: 128),
         ].filter { dModel == nil || $0.dModel == dModel }
         var results: [EngineBenchmark.Result] = []
         for c in configs {
