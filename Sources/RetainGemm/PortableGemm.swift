@@ -56,18 +56,26 @@ final class GemmScratch {
     @usableFromInline var partialCount: Int
 
     init() {
-        packed = .allocate(capacity: gemmKCBlock * gemmNCBlock)
+        packed = Self.allocateAligned(gemmKCBlock * gemmNCBlock)
         partialCount = 0
-        partial = .allocate(capacity: 1)
+        partial = Self.allocateAligned(1)
     }
 
-    deinit { packed.deallocate(); partial.deallocate() }
+    deinit { UnsafeMutableRawPointer(packed).deallocate(); UnsafeMutableRawPointer(partial).deallocate() }
+
+    /// 64-byte (cache-line) aligned: the kernel's vector loads of packed panels and partial tiles
+    /// then never straddle two lines. malloc's 16-byte alignment made half of them split, and
+    /// which threads got which alignment varied from run to run.
+    private static func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
 
     @usableFromInline
     func partialBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > partialCount {
-            partial.deallocate()
-            partial = .allocate(capacity: count)
+            UnsafeMutableRawPointer(partial).deallocate()
+            partial = Self.allocateAligned(count)
             partialCount = count
         }
         return partial
