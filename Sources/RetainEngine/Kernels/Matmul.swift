@@ -11,6 +11,18 @@ import CBLAS
 @inline(__always)
 func matmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                    rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false) {
+    if rows < 128 && outDim >= 64 {
+        // Few rows (an inference step): split the output columns, in 32-column blocks (whole
+        // tiles at 8 and 16 lanes), so each thread packs only its share of the weights; split by
+        // rows, every thread packed all of them for a handful of rows. Each element's sum is the
+        // same either way.
+        parallelChunks((outDim + 31) / 32) { _, blocks in
+            let lo = blocks.lowerBound * 32, hi = min(outDim, blocks.upperBound * 32)
+            sgemm(transA: false, transB: true, rows, hi - lo, inDim, alpha: 1, x, inDim, w + lo * inDim, inDim,
+                  beta: accumulate ? 1 : 0, y + lo, outDim)
+        }
+        return
+    }
     parallelChunks(rows, minPerChunk: 32) { _, r in
         sgemm(transA: false, transB: true, r.count, outDim, inDim, alpha: 1, x + r.lowerBound * inDim, inDim, w, inDim,
               beta: accumulate ? 1 : 0, y + r.lowerBound * outDim, outDim)
