@@ -20,15 +20,19 @@ public enum EngineNumerics {
 
     /// The CPU model name (Linux /proc/cpuinfo), or the architecture where it is not available.
     public static let cpuModel: String = {
-        if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-           let colon = line.firstIndex(of: ":") {
-            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
+        if let name = cpuInfoValue("model name") { return name }
         #if arch(x86_64)
         return "x86_64"
         #else
         return "arm64"
         #endif
     }()
+}
+
+/// The value of the first `key : value` line of Linux's /proc/cpuinfo (nil elsewhere).
+func cpuInfoValue(_ key: String) -> String? {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+          let colon = line.firstIndex(of: ":") else { return nil }
+    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
 }

@@ -124,7 +124,7 @@ public func portableSgemm<V: SIMD>(_: V.Type, _ transA: Bool, _ transB: Bool, _ 
         let panels = (nc + nr - 1) / nr
         // Partial sums of this column block, tile by tile: [row strip][panel][mr][nr].
         let strips = (m + mr - 1) / mr
-        let partial = multiBlock ? scratch.partialBuffer(strips * panels * mr * nr) : packed
+        let partial = multiBlock ? scratch.partialBuffer(strips * panels * mr * nr) : nil
         for pc in stride(from: 0, to: k, by: gemmKCBlock) {
             let kc = min(gemmKCBlock, k - pc)
             gemmPackB(V.self, packed, b, ldb, transB: transB, k0: pc, kc: kc, j0: jc, nc: nc)
@@ -135,9 +135,9 @@ public func portableSgemm<V: SIMD>(_: V.Type, _ transA: Bool, _ transB: Bool, _ 
                 let aStrip = a + i0 * aRow + pc * aK
                 for p in 0..<panels {
                     let j0 = jc + p * nr
-                    let tile = partial + (s * panels + p) * mr * nr
+                    let tile = partial.map { $0 + (s * panels + p) * mr * nr }
                     gemmMicroKernel(V.self, kc: kc, a: aStrip, aRow: aRow, aK: aK, rows: rows, b: packed + p * kc * nr,
-                                    load: first ? nil : UnsafePointer(tile), store: last ? nil : tile,
+                                    load: first ? nil : tile.map { UnsafePointer($0) }, store: last ? nil : tile,
                                     c: c + i0 * ldc + j0, ldc: ldc, cols: min(nr, n - j0), alpha: alpha, beta: beta)
                 }
             }

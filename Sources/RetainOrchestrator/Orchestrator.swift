@@ -93,8 +93,8 @@ public final class Orchestrator {
 
     struct ArmConfig: Encodable { var arm: String; var generalShare: Double? }
 
-    /// Replaces the thread count that keys used to carry: on the portable numerics results do not
-    /// depend on it, so a store made with 2 threads is reused with 8.
+    /// What results depend on beyond their inputs (not the thread count: on the portable numerics
+    /// results do not depend on it, so a store made with 2 threads is reused with 8).
     var numericsKey: String { environment.numericsKey }
 
     func modelIdentifier(_ name: String) throws -> String {

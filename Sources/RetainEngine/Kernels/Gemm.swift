@@ -48,8 +48,7 @@ public enum GemmISA: String, CaseIterable, Sendable {
     /// register state support it.
     public static let cpuHasAVX512: Bool = {
         #if arch(x86_64)
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        guard let flags = cpuInfoValue("flags") else { return false }
         return flags.split(separator: " ").contains("avx512f")
         #else
         return false
