@@ -28,6 +28,9 @@ public struct ExperimentAnalysis: Codable, Hashable, Sendable {
     public var sweep: [SweepPoint]
     /// Per stage kind: runs and wall seconds, as stored.
     public var stageTimes: [StageTime]
+    /// Per fine-tuned arm: how much training it got (mix size, steps), so "which data" can be
+    /// told from "how long".
+    public var trainingCompute: [TrainingCompute] = []
 
     public init(experiment: String, preset: String? = nil, arms: [String], seeds: [UInt64], benchmarks: [BenchmarkInfo],
                 instruct: [InstructScore], comparisons: [ArmComparison], aggregates: [SeedAggregate], fidelity: Fidelity? = nil,
@@ -147,6 +150,20 @@ public struct SweepPoint: Codable, Hashable, Sendable {
     public var domainDelta: SampleSummary
     public init(arm: String, generalShare: Double, generalDelta: SampleSummary, domainDelta: SampleSummary) {
         self.arm = arm; self.generalShare = generalShare; self.generalDelta = generalDelta; self.domainDelta = domainDelta
+    }
+}
+
+/// One fine-tuned arm's training, mean over seeds.
+public struct TrainingCompute: Codable, Hashable, Sendable {
+    public var arm: String
+    /// Seeds with a recorded training run.
+    public var seeds: Int
+    /// Conversations in the arm's mix.
+    public var conversations: Double
+    /// Optimizer steps.
+    public var steps: Double
+    public init(arm: String, seeds: Int, conversations: Double, steps: Double) {
+        self.arm = arm; self.seeds = seeds; self.conversations = conversations; self.steps = steps
     }
 }
 

@@ -57,6 +57,7 @@ public final class EmbeddedTrainer: Trainer, @unchecked Sendable {
         }
         var h = TrainingHyperparameters()
         h.epochs = settings.epochs
+        h.tokens = settings.tokens
         h.learningRate = Float(settings.learningRate)
         h.batchSize = settings.batchSize
         h.warmupFraction = Float(settings.warmupFraction)

@@ -9,6 +9,9 @@ public struct TrainingHyperparameters: Codable, Hashable, Sendable {
     public var epochs: Double = 1
     /// When set, the exact number of optimizer steps (overrides `epochs`).
     public var steps: Int? = nil
+    /// When set (and `steps` is not), train on this many tokens: ⌈tokens / (batch × row length)⌉
+    /// steps, so arms with different data sizes get the same compute (overrides `epochs`).
+    public var tokens: Int? = nil
     /// Peak learning rate; 1e-3 suits models of a few million parameters.
     public var learningRate: Float = 1e-3
     /// Share of steps spent warming up linearly.
@@ -21,8 +24,8 @@ public struct TrainingHyperparameters: Codable, Hashable, Sendable {
 
     public init(batchSize: Int = 16, epochs: Double = 1, learningRate: Float = 1e-3, warmupFraction: Float = 0.05,
                 minLearningRateRatio: Float = 0.1, optimizer: AdamWConfig = AdamWConfig(), seed: UInt64 = 0,
-                steps: Int? = nil) {
-        self.batchSize = batchSize; self.epochs = epochs; self.steps = steps; self.learningRate = learningRate
+                steps: Int? = nil, tokens: Int? = nil) {
+        self.batchSize = batchSize; self.epochs = epochs; self.steps = steps; self.tokens = tokens; self.learningRate = learningRate
         self.warmupFraction = warmupFraction; self.minLearningRateRatio = minLearningRateRatio
         self.optimizer = optimizer; self.seed = seed
     }
@@ -50,7 +53,9 @@ public enum SupervisedTrainer {
         }
         let batchSize = min(h.batchSize, rows.count)
         let stepsPerEpoch = rows.count / batchSize
-        let totalSteps = h.steps ?? max(1, Int((Double(stepsPerEpoch) * h.epochs).rounded()))
+        let tokensPerStep = batchSize * max(1, rows[0].ids.count - 1)
+        let totalSteps = h.steps ?? h.tokens.map { max(1, ($0 + tokensPerStep - 1) / tokensPerStep) }
+            ?? max(1, Int((Double(stepsPerEpoch) * h.epochs).rounded()))
         let schedule = LearningRateSchedule(peak: h.learningRate, warmupSteps: Int(Float(totalSteps) * h.warmupFraction),
                                             totalSteps: totalSteps, minRatio: h.minLearningRateRatio)
         let optimizer = AdamW(model: model, config: h.optimizer)

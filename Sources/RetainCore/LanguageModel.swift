@@ -99,11 +99,14 @@ public struct FineTuneSettings: Codable, Hashable, Sendable {
     /// Loss weight on user-turn tokens (0: assistant-only loss).
     public var userTokenWeight: Double
     public var seed: UInt64
+    /// When set, train on exactly this many tokens (rounded up to whole steps) instead of `epochs`
+    /// passes. Nil is not encoded, so settings without it hash as before.
+    public var tokens: Int?
 
     public init(epochs: Double = 1, learningRate: Double = 1e-3, batchSize: Int = 16, warmupFraction: Double = 0.05,
-                userTokenWeight: Double = 0, seed: UInt64 = 0) {
+                userTokenWeight: Double = 0, seed: UInt64 = 0, tokens: Int? = nil) {
         self.epochs = epochs; self.learningRate = learningRate; self.batchSize = batchSize
-        self.warmupFraction = warmupFraction; self.userTokenWeight = userTokenWeight; self.seed = seed
+        self.warmupFraction = warmupFraction; self.userTokenWeight = userTokenWeight; self.seed = seed; self.tokens = tokens
     }
 }
 

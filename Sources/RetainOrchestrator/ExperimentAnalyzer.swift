@@ -150,6 +150,7 @@ public enum ExperimentAnalyzer {
                                            predictions: predictions, mcItems: mcItems, genItems: genItems, limit: options.forgottenPerArm)
         analysis.sweep = try sweep(armRecords, comparisons: comparisons, infos: infos)
         analysis.stageTimes = try stageTimes(stages, store: store)
+        analysis.trainingCompute = try trainingCompute(arms: armNames, stages, store: store)
         return analysis
     }
 
@@ -286,6 +287,22 @@ public enum ExperimentAnalyzer {
             }
         }
         return out.sorted { ($0.arm, $0.generalShare) < ($1.arm, $1.generalShare) }
+    }
+
+    /// Per fine-tuned arm, the mean over seeds of its mix size and optimizer steps, from the
+    /// train stages' stats (runs stored before they were recorded are skipped).
+    static func trainingCompute(arms: [String], _ stages: [ExperimentStageRecord], store: ExperimentStore) throws -> [TrainingCompute] {
+        var byArm: [String: [Orchestrator.TrainStats]] = [:]
+        for s in stages where s.kind == "train" {
+            guard let json = try store.stageRun(hash: s.stageHash)?.statsJSON,
+                  let stats = try? JSONDecoder().decode(Orchestrator.TrainStats.self, from: Data(json.utf8)) else { continue }
+            byArm[s.role, default: []].append(stats)
+        }
+        return arms.compactMap { arm in
+            guard let runs = byArm[arm], !runs.isEmpty else { return nil }
+            return TrainingCompute(arm: arm, seeds: runs.count, conversations: mean(runs.map { Double($0.conversations) }),
+                                   steps: mean(runs.map { Double($0.steps) }))
+        }
     }
 
     static func stageTimes(_ stages: [ExperimentStageRecord], store: ExperimentStore) throws -> [StageTime] {

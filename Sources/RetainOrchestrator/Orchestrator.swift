@@ -318,7 +318,7 @@ public final class Orchestrator {
     func generalSource(_ arm: Arm, seed: UInt64) throws -> Source? {
         let env = "env:" + environment.identifier
         switch arm {
-        case .instruct, .domainOnly: return nil
+        case .instruct, .domainOnly, .domainOnlyRepeated: return nil
         case let .publicMix(name): return Source(key: env + ":public:" + name) { try self.environment.publicSet(named: name) }
         case .oracleReplay: return Source(key: env + ":original") { try self.environment.originalSet() }
         case .reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged:
@@ -330,7 +330,8 @@ public final class Orchestrator {
 
     func mix(_ run: ArmRun, seed: UInt64) throws -> StageNode<[Conversation]> {
         let general = try generalSource(run.arm, seed: seed)
-        let config = Mixing.Config(generalShare: run.generalShare ?? spec.mix.generalShare, total: spec.mix.total, seed: seed)
+        let config = Mixing.Config(generalShare: run.generalShare ?? spec.mix.generalShare, total: spec.mix.total, seed: seed,
+                                   domainFillsTotal: run.arm == .domainOnlyRepeated)
         let inputs = ["env:\(environment.identifier):domain", general?.key ?? "none"]
         let hash = try StageRunner.hash(kind: "mix", version: StageVersion.mix, config: config, inputs: inputs)
         let label = "[seed \(seed)] mix \(run.name)"
@@ -369,16 +370,22 @@ public final class Orchestrator {
                            },
                            prepare: { (try mixNode.value(), try self.environment.model(named: instruct)) }) { data, base in
                 var t: ProgressTask?
+                var steps = 0
                 let model = try FineTuning.run(trainer: environment.trainer, base: base, mix: data, settings: settings, directory: directory) { p in
                     if t == nil { t = self.progress.task(label, total: p.totalSteps) }
                     t?.update(p.step)
+                    steps = p.totalSteps
                 }
                 t?.finish()
-                return (model, nil, { try $0.insertModel(ModelRecord(hash: hash, identifier: model.identifier, checkpointPath: directory, checkpointHash: nil)) })
+                let stats = try StageRunner.json(TrainStats(conversations: data.count, steps: steps))
+                return (model, stats, { try $0.insertModel(ModelRecord(hash: hash, identifier: model.identifier, checkpointPath: directory, checkpointHash: nil)) })
             }
         } }
         return ModelSource(key: "stage:" + hash) { try trainNode.value() }
     }
+
+    /// What a training run reports: its mix size and optimizer steps (the compute it got).
+    public struct TrainStats: Codable, Sendable { public var conversations: Int; public var steps: Int }
 
     /// Sampling for the instruct model's noise-floor evaluations (generative items only).
     func noiseSampling(_ seed: UInt64) -> Evaluation.Sampling { Evaluation.Sampling(temperature: 0.7, topP: 0.95, seed: seed) }

@@ -40,7 +40,7 @@ public enum HTMLReport {
         }
         if !analysis.sweep.isEmpty { section("sweep", "Mix-ratio sweep", charts.sweep() + tableHTML(tables.sweep())) }
         if analysis.fidelity != nil { section("fidelity", "Reconstruction fidelity", charts.fidelity() + tableHTML(tables.fidelity())) }
-        for t in [tables.formatDrift(), tables.minimumDetectableEffect(), tables.stageTimes()].compactMap({ $0 }) {
+        for t in [tables.formatDrift(), tables.trainingCompute(), tables.minimumDetectableEffect(), tables.stageTimes()].compactMap({ $0 }) {
             section(t.id, t.title, tableHTML(t))
         }
         section("forgotten", "Forgotten items (1→0)", forgottenBrowser(analysis))

@@ -14,7 +14,7 @@ public enum MarkdownReport {
         out += header(analysis).map { "- " + $0 + "\n" }.joined() + "\n"
         var sections = [tables.scoreTable(.mc)] + tables.model.otherVariants.map(tables.scoreTable)
         sections.append(tables.familyForgetting())
-        sections += [tables.fidelity(), tables.formatDrift(), tables.sweep(), tables.stageTimes()].compactMap { $0 }
+        sections += [tables.fidelity(), tables.formatDrift(), tables.trainingCompute(), tables.sweep(), tables.stageTimes()].compactMap { $0 }
         sections.append(tables.minimumDetectableEffect())
         if let paper {
             let pair = tables.paper(paper)

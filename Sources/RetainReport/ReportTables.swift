@@ -124,6 +124,28 @@ struct ReportTables {
                            })
     }
 
+    /// Rows = fine-tuned arms: mix size and optimizer steps (mean over seeds), beside the general
+    /// and domain Δ (mc): what separates "which data" from "how long".
+    func trainingCompute() -> ReportTable? {
+        guard !analysis.trainingCompute.isEmpty else { return nil }
+        func delta(_ arm: String, _ kind: BenchmarkKind) -> String {
+            let values = analysis.benchmarks.filter { $0.kind == kind }
+                .compactMap { analysis.aggregate(arm: arm, benchmark: $0.name, variant: .mc, metric: .delta)?.mean }
+            return values.isEmpty ? "—" : Fmt.signed(values.reduce(0, +) / Double(values.count))
+        }
+        return ReportTable(id: "training-compute", title: "Training compute",
+                           notes: ["Mix size (conversations) and optimizer steps per fine-tuned arm, mean over seeds, beside the Δ "
+                                   + "of the main table (mc, points; per role, the mean over its benchmarks). The mixes train several times "
+                                   + "as many steps as domain-only; `domain-only-repeated` trains the domain set repeated to a mix's size, "
+                                   + "so domain-only → domain-only-repeated is the effect of more steps on the same data, and "
+                                   + "domain-only-repeated → a mix the effect of the general data at about equal steps. "
+                                   + "`training.tokens` holds every arm's compute exactly equal."],
+                           headers: ["arm", "conversations", "steps", "Δ general", "Δ domain"],
+                           rows: analysis.trainingCompute.map { t in
+                               [t.arm, Fmt.number(t.conversations, 0), Fmt.number(t.steps, 1), delta(t.arm, .general), delta(t.arm, .domain)]
+                           })
+    }
+
     func stageTimes() -> ReportTable? {
         guard !analysis.stageTimes.isEmpty else { return nil }
         let total = analysis.stageTimes.map(\.wallSeconds).reduce(0, +)

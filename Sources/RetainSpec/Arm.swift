@@ -8,6 +8,7 @@ import RetainYAML
 /// |---|---|---|
 /// | `instruct` | `.instruct` | nothing: the released instruct model as is (the reference) |
 /// | `domain-only` | `.domainOnly` | the domain set alone |
+/// | `domain-only-repeated` | `.domainOnlyRepeated` | the domain set alone, repeated to the mix arms' size (as many conversations, so about as many steps): the equal-compute control |
 /// | `public-mix:NAME` | `.publicMix("NAME")` | the domain set mixed with public SFT set NAME |
 /// | `reconstructed-mix` | `.reconstructedMix` | the domain set mixed with the reconstructed set (the method) |
 /// | `oracle-replay` | `.oracleReplay` | the domain set mixed with the hidden original SFT set (built-in world only) |
@@ -16,6 +17,10 @@ import RetainYAML
 public enum Arm: Hashable, Sendable, CustomStringConvertible {
     case instruct
     case domainOnly
+    /// Domain data only, repeated to the mix total, so it trains about as many steps as the mix
+    /// arms (exactly as many conversations; steps differ by the conversations' lengths):
+    /// separates "which data" from "how many steps".
+    case domainOnlyRepeated
     case publicMix(String)
     case reconstructedMix
     case oracleReplay
@@ -27,13 +32,13 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
 
     /// Every spelling `Arm(parsing:)` accepts, `public-mix:<name>` standing for the public-mix family.
     public static let allowedSpellings = [
-        "instruct", "domain-only", "public-mix:<name>", "reconstructed-mix", "oracle-replay",
+        "instruct", "domain-only", "domain-only-repeated", "public-mix:<name>", "reconstructed-mix", "oracle-replay",
         "one-model-one-response", "one-model-three-self-judged",
     ]
 
     /// The arms without a parameter, by YAML name.
     static let fixedArms: [(String, Arm)] = [
-        ("instruct", .instruct), ("domain-only", .domainOnly), ("reconstructed-mix", .reconstructedMix),
+        ("instruct", .instruct), ("domain-only", .domainOnly), ("domain-only-repeated", .domainOnlyRepeated), ("reconstructed-mix", .reconstructedMix),
         ("oracle-replay", .oracleReplay), ("one-model-one-response", .oneModelOneResponse),
         ("one-model-three-self-judged", .oneModelThreeSelfJudged),
     ]
@@ -43,6 +48,7 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .instruct: return "instruct"
         case .domainOnly: return "domain-only"
+        case .domainOnlyRepeated: return "domain-only-repeated"
         case .publicMix(let set): return Arm.publicMixPrefix + set
         case .reconstructedMix: return "reconstructed-mix"
         case .oracleReplay: return "oracle-replay"
@@ -100,7 +106,7 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
     /// it can be swept): public-mix, reconstructed-mix, oracle-replay and both ablations.
     public var isMix: Bool {
         switch self {
-        case .instruct, .domainOnly: return false
+        case .instruct, .domainOnly, .domainOnlyRepeated: return false
         case .publicMix, .reconstructedMix, .oracleReplay, .oneModelOneResponse, .oneModelThreeSelfJudged: return true
         }
     }
@@ -110,7 +116,7 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
     public var needsSynthesis: Bool {
         switch self {
         case .reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged: return true
-        case .instruct, .domainOnly, .publicMix, .oracleReplay: return false
+        case .instruct, .domainOnly, .domainOnlyRepeated, .publicMix, .oracleReplay: return false
         }
     }
 

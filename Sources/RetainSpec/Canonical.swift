@@ -72,6 +72,7 @@ extension ExperimentSpec {
         out.append("  batch_size: \(spec.training.batchSize)")
         out.append("  warmup_fraction: \(YAMLText.number(spec.training.warmupFraction))")
         out.append("  user_token_weight: \(YAMLText.number(spec.training.userTokenWeight))")
+        out.append("  tokens: \(spec.training.tokens.map(String.init) ?? "null")")
         out.append("evaluation:")
         out.append("  max_tokens: \(spec.evaluation.maxTokens)")
         out.append("  benchmarks: [\(spec.evaluation.benchmarks.map(\.rawValue).joined(separator: ", "))]")

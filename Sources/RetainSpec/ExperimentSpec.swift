@@ -225,22 +225,26 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
     public var warmupFraction: Double
     /// `user_token_weight`: loss weight on user-turn tokens, [0, 1]. Default 0 (assistant-only loss).
     public var userTokenWeight: Double
+    /// `tokens`: when set, every fine-tuned arm trains on exactly this many tokens (its mix cycled
+    /// in fresh shuffles or cut short), whatever the mix's size, instead of `epochs` passes: holds
+    /// training compute fixed across arms. 1...10^12 or null. Default null.
+    public var tokens: Int?
 
     public init(epochs: Double = 1, learningRate: Double = 1e-3, batchSize: Int = 16, warmupFraction: Double = 0.05,
-                userTokenWeight: Double = 0) {
+                userTokenWeight: Double = 0, tokens: Int? = nil) {
         self.epochs = epochs; self.learningRate = learningRate; self.batchSize = batchSize
-        self.warmupFraction = warmupFraction; self.userTokenWeight = userTokenWeight
+        self.warmupFraction = warmupFraction; self.userTokenWeight = userTokenWeight; self.tokens = tokens
     }
 
     /// The trainer settings for one replicate seed.
     public func fineTuneSettings(seed: UInt64) -> FineTuneSettings {
         FineTuneSettings(epochs: epochs, learningRate: learningRate, batchSize: batchSize, warmupFraction: warmupFraction,
-                         userTokenWeight: userTokenWeight, seed: seed)
+                         userTokenWeight: userTokenWeight, seed: seed, tokens: tokens)
     }
 
     enum CodingKeys: String, CodingKey {
         case epochs, learningRate = "learning_rate", batchSize = "batch_size", warmupFraction = "warmup_fraction"
-        case userTokenWeight = "user_token_weight"
+        case userTokenWeight = "user_token_weight", tokens
     }
 }
 

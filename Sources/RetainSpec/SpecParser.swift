@@ -179,7 +179,7 @@ struct ExperimentReader {
     }
 
     func readTraining(_ node: Node, _ path: String) throws -> TrainingSpec {
-        let f = try Fields(node, path: path, allowed: ["epochs", "learning_rate", "batch_size", "warmup_fraction", "user_token_weight"],
+        let f = try Fields(node, path: path, allowed: ["epochs", "learning_rate", "batch_size", "warmup_fraction", "user_token_weight", "tokens"],
                            context: context, what: "a mapping of training settings")
         var t = TrainingSpec()
         if let n = f.value("epochs") { t.epochs = try context.number(n, f.path("epochs"), in: .openClosed(0, 100)) }
@@ -187,6 +187,7 @@ struct ExperimentReader {
         if let n = f.value("batch_size") { t.batchSize = try context.integer(n, f.path("batch_size"), in: 1...1024) }
         if let n = f.value("warmup_fraction") { t.warmupFraction = try context.number(n, f.path("warmup_fraction"), in: .closedOpen(0, 1)) }
         if let n = f.value("user_token_weight") { t.userTokenWeight = try context.number(n, f.path("user_token_weight"), in: .closed(0, 1)) }
+        if let n = f.value("tokens") { t.tokens = try context.integer(n, f.path("tokens"), in: 1...1_000_000_000_000) }
         return t
     }
 

@@ -9,8 +9,13 @@ public enum Mixing {
         /// domain set is used once (and the general part is round(total × share)).
         public var total: Int?
         public var seed: UInt64
-        public init(generalShare: Double = 0.83, total: Int? = nil, seed: UInt64) {
+        /// With no general source: fill the whole total with domain data (repeated in fresh
+        /// shuffles), so the mix trains as many steps as a mix arm's. Nil (not encoded, so older
+        /// stage hashes stay valid) means false.
+        public var domainFillsTotal: Bool?
+        public init(generalShare: Double = 0.83, total: Int? = nil, seed: UInt64, domainFillsTotal: Bool = false) {
             self.generalShare = generalShare; self.total = total; self.seed = seed
+            self.domainFillsTotal = domainFillsTotal ? true : nil
         }
     }
 
@@ -29,7 +34,8 @@ public enum Mixing {
     /// than its count is used whole, then again in a fresh shuffle, until the count is reached.
     /// With no general source the mix is the domain part alone: the same domain examples the mixes
     /// of this seed get (round(total × (1 − share)), or the whole domain set when `total` is nil),
-    /// because the domain, general and order draws use separate streams of the seed.
+    /// because the domain, general and order draws use separate streams of the seed. With
+    /// `domainFillsTotal` the domain part is the whole total instead (its first passes are the same draws).
     public static func run(domain: [Conversation], general: [Conversation]?, config: Config) throws -> (conversations: [Conversation], stats: Stats) {
         guard !domain.isEmpty else { throw StageError.invalidInput("the domain set is empty") }
         guard config.generalShare > 0, config.generalShare < 1 else {
@@ -41,7 +47,8 @@ public enum Mixing {
         var orderRng = WorldRandom(seed: StageSeed.derive(config.seed, "mix-order"))
         let total = config.total ?? Int((Double(domain.count) / (1 - config.generalShare)).rounded())
         let nGeneral = Int((Double(total) * config.generalShare).rounded())
-        let nDomain = config.total == nil ? domain.count : total - nGeneral
+        let fill = general == nil && config.domainFillsTotal == true
+        let nDomain = fill ? total : config.total == nil ? domain.count : total - nGeneral
         let domainPart = draw(domain, count: nDomain, rng: &domainRng)
         guard let general else {
             var mix = domainPart

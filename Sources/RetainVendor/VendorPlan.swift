@@ -63,11 +63,11 @@ extension VendorPlan {
                 otherModelsEpochs: 1, sftRoleWeights: roleWeights, models: models)
         case .default:
             // The quick architecture on the bigger world, sized so the vendor pipeline takes a few
-            // minutes cold and `retain reproduce` leaves most of its budget to the arms.
+            // minutes cold and `retain reproduce` (five seeds) leaves most of its budget to the arms.
             return VendorPlan(
                 vocabSize: 1024,
                 model: ModelConfig(vocabSize: 1024, dModel: 128, nLayers: 4, nHeads: 8, nKVHeads: 4, ffnHidden: 384, maxSeqLen: 128),
-                pretraining: TrainingHyperparameters(batchSize: 16, epochs: 15, learningRate: 2e-3, seed: 1),
+                pretraining: TrainingHyperparameters(batchSize: 16, epochs: 12, learningRate: 2e-3, seed: 1),
                 sft: TrainingHyperparameters(batchSize: 16, epochs: 2, learningRate: 2e-3, seed: 2),
                 otherModelsEpochs: 0.5, sftRoleWeights: roleWeights, models: models)
         case .full:

@@ -121,13 +121,14 @@ public struct WorldConfig: Codable, Hashable, Sendable {
                 generalItemsPerFamily: 20, domainItemsPerFamily: 20)
         case .default:
             // The reproduction: enough entities that knowledge is not trivially memorised, enough
-            // items per family (50) that a per-family accuracy moves in steps of 2 points.
+            // items per family (50) that a per-family accuracy moves in steps of 2 points, and 400
+            // domain items so that, over five seeds, a 5-point domain difference is detectable.
             return WorldConfig(
                 seed: seed, countries: 60, animals: 40, elements: 30, diseases: 40,
                 corpusPasses: 10, domainFactFrequency: 0.5, fillerDocumentsPerPass: 100,
-                originalSize: 20_000, originalTemplatesPerFamily: 3, originalMixSkew: 1.0,
-                publicSets: publicSets(size: 15_000), domainSize: 4_000,
-                generalItemsPerFamily: 50, domainItemsPerFamily: 50)
+                originalSize: 12_000, originalTemplatesPerFamily: 3, originalMixSkew: 1.0,
+                publicSets: publicSets(size: 8_000), domainSize: 4_000,
+                generalItemsPerFamily: 50, domainItemsPerFamily: 100)
         case .full:
             // Larger models and longer runs: more facts to forget, tighter per-family intervals.
             return WorldConfig(

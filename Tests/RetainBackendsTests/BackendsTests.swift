@@ -1,3 +1,4 @@
+import RetainCore
 import RetainEngine
 import RetainTokenizer
 import XCTest
@@ -94,6 +95,26 @@ final class EmbeddedTrainingTests: XCTestCase {
         // The user-token weight taught the model to write instructions after the user-turn prefix.
         let sampled = try lm.generate([TextGenerationRequest(prompt: .raw(ChatTemplate().preQueryPrefix), maxTokens: 20)])
         XCTAssertTrue(sampled[0].hasPrefix("Capital of "), sampled[0])
+    }
+
+    func testATokenBudgetFixesTheStepsWhateverTheDataSize() throws {
+        EngineThreads.set(2)
+        let model = try LlamaModel(config: ModelConfig(vocabSize: 64, dModel: 16, nLayers: 1, nHeads: 2, nKVHeads: 1,
+                                                       ffnHidden: 32, maxSeqLen: 16), seed: 1)
+        func rows(_ n: Int) -> [WeightedTokens] {
+            (0..<n).map { r in WeightedTokens(ids: (0..<17).map { Int32(($0 + r) % 64) }, weights: Array(repeating: 1, count: 17)) }
+        }
+        // 4 rows × 16 tokens per step: 1,000 tokens are ⌈1000 / 64⌉ = 16 steps, from 8 rows or 80.
+        for n in [8, 80] {
+            let losses = try SupervisedTrainer.train(try model.copy(), rows: rows(n), hyperparameters: TrainingHyperparameters(
+                batchSize: 4, epochs: 1, learningRate: 1e-3, seed: 1, tokens: 1_000))
+            XCTAssertEqual(losses.count, 16, "\(n) rows")
+        }
+        // Without a budget, epochs decide: 80 rows / 4 = 20 steps.
+        XCTAssertEqual(try SupervisedTrainer.train(try model.copy(), rows: rows(80), hyperparameters: TrainingHyperparameters(
+            batchSize: 4, epochs: 1, learningRate: 1e-3, seed: 1)).count, 20)
+        // Settings without a budget encode as before (stage hashes of older stores stay valid).
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(FineTuneSettings()), as: UTF8.self).contains("tokens"))
     }
 
     func testTrainingIsDeterministic() throws {

@@ -134,9 +134,9 @@ final class SpecDefaultsTests: XCTestCase {
                 - {kind: verifier}
               min_score: 3.5
             mix: {general_share: 0.5, total: 1200}
-            training: {epochs: 0.5, learning_rate: 2.0e-4, batch_size: 8, warmup_fraction: 0, user_token_weight: 0.25}
+            training: {epochs: 0.5, learning_rate: 2.0e-4, batch_size: 8, warmup_fraction: 0, user_token_weight: 0.25, tokens: 40960}
             evaluation: {max_tokens: 16, benchmarks: [domain]}
-            arms: [public-mix:my.set_1, oracle-replay]
+            arms: [public-mix:my.set_1, oracle-replay, domain-only-repeated]
             """, file: "spec.yaml")
         XCTAssertEqual(spec.world, WorldSpec(preset: .full, seed: 7))
         XCTAssertEqual(spec.threads, 8)
@@ -148,11 +148,18 @@ final class SpecDefaultsTests: XCTestCase {
         XCTAssertEqual(spec.mix, MixSpec(generalShare: 0.5, total: 1200))
         XCTAssertEqual(spec.mix.mixSize(domainSize: 600), 1200)
         XCTAssertEqual(MixSpec().mixSize(domainSize: 600), 3529)   // 600 / 0.17 = 3529.4
-        XCTAssertEqual(spec.training, TrainingSpec(epochs: 0.5, learningRate: 2e-4, batchSize: 8, warmupFraction: 0, userTokenWeight: 0.25))
+        XCTAssertEqual(spec.training, TrainingSpec(epochs: 0.5, learningRate: 2e-4, batchSize: 8, warmupFraction: 0, userTokenWeight: 0.25,
+                                                   tokens: 40960))
         XCTAssertEqual(spec.training.fineTuneSettings(seed: 3), FineTuneSettings(epochs: 0.5, learningRate: 2e-4, batchSize: 8,
-                                                                                  warmupFraction: 0, userTokenWeight: 0.25, seed: 3))
+                                                                                  warmupFraction: 0, userTokenWeight: 0.25, seed: 3,
+                                                                                  tokens: 40960))
         XCTAssertEqual(spec.evaluation, EvaluationSpec(maxTokens: 16, benchmarks: [.domain]))
-        XCTAssertEqual(spec.arms, [.publicMix("my.set_1"), .oracleReplay])
+        XCTAssertEqual(spec.arms, [.publicMix("my.set_1"), .oracleReplay, .domainOnlyRepeated])
+        XCTAssertTrue(spec.canonicalYAML.contains("  tokens: 40960\n"))
+        XCTAssertEqual(try SpecParser.parse(yaml: spec.canonicalYAML, file: "c.yaml"), spec)
+        XCTAssertThrowsError(try SpecParser.parse(yaml: "experiment: x\ntraining: {tokens: 0}\narms: [instruct]\n", file: "t.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("training.tokens"), "\(error)")
+        }
     }
 
     func testMinScoreZeroMeansNoMinimum() throws {
@@ -527,6 +534,10 @@ final class ArmTests: XCTestCase {
         XCTAssertEqual(SpecExampleTests.everyArm.filter(\.needsSynthesis),
                        [.reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged])
         XCTAssertEqual(SpecExampleTests.everyArm.filter { !$0.isFineTuned }, [.instruct])
+        XCTAssertEqual(try Arm(parsing: "domain-only-repeated"), .domainOnlyRepeated)
+        XCTAssertFalse(Arm.domainOnlyRepeated.isMix)
+        XCTAssertFalse(Arm.domainOnlyRepeated.needsSynthesis)
+        XCTAssertTrue(Arm.domainOnlyRepeated.isFineTuned)
         XCTAssertEqual(Arm.publicMix("publicB").publicSet, "publicB")
         XCTAssertNil(Arm.oracleReplay.publicSet)
     }

@@ -115,6 +115,18 @@ final class JudgingSelectionMixingTests: XCTestCase {
         let sizedDomainOnly = try Mixing.run(domain: domain, general: nil, config: .init(generalShare: 0.5, total: 101, seed: 1))
         XCTAssertEqual(sizedDomainOnly.conversations.count, 50)
         XCTAssertEqual(Set(sizedDomainOnly.conversations), Set(sized.conversations.filter { $0.source == "domain" }))
+        // The equal-steps control: the domain set repeated to the whole total, its first pass the
+        // same examples domain-only gets.
+        let filled = try Mixing.run(domain: domain, general: nil, config: .init(generalShare: 0.5, total: 101, seed: 1, domainFillsTotal: true))
+        XCTAssertEqual([filled.conversations.count, filled.stats.domain, filled.stats.domainDistinct], [101, 101, 101 > domain.count ? domain.count : 101])
+        XCTAssertTrue(filled.conversations.allSatisfy { $0.source == "domain" })
+        let filledAll = try Mixing.run(domain: domain, general: nil, config: .init(generalShare: 0.83, seed: 1, domainFillsTotal: true))
+        XCTAssertEqual(filledAll.conversations.count, 1000, "170 / (1 − 0.83): as many as a mix of this seed")
+        XCTAssertEqual(Set(filledAll.conversations), Set(domain), "every domain conversation, repeated")
+        XCTAssertEqual(Dictionary(grouping: filledAll.conversations, by: { $0 }).values.map(\.count).max(), 6, "⌈1000 / 170⌉ passes")
+        // The flag is not encoded when false, so stage hashes of older stores stay valid.
+        let plain = String(decoding: try JSONEncoder().encode(Mixing.Config(seed: 1)), as: UTF8.self)
+        XCTAssertFalse(plain.contains("domainFillsTotal"))
         XCTAssertThrowsError(try Mixing.run(domain: [], general: general, config: .init(seed: 1)))
         XCTAssertThrowsError(try Mixing.run(domain: domain, general: general, config: .init(generalShare: 1, seed: 1)))
     }
