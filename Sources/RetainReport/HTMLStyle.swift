@@ -50,6 +50,11 @@ enum HTMLStyle {
     svg .series.domain { stroke: var(--accent2); }
     svg .dot.general { fill: var(--accent); }
     svg .dot.domain { fill: var(--accent2); }
+    ol.findings { max-width: 980px; padding-left: 22px; overflow-wrap: anywhere; }
+    ol.findings li { margin: 4px 0; }
+    .verdict.holds { color: var(--gain); }
+    .verdict.fails { color: var(--loss); }
+    .verdict.open { color: var(--muted); }
     details { border: 1px solid var(--line); border-radius: 4px; margin: 6px 0; padding: 4px 10px; }
     summary { cursor: pointer; font-weight: 600; overflow-wrap: anywhere; }
     table.forgotten td, table.forgotten th { text-align: left; white-space: normal; }
