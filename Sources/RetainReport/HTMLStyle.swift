@@ -39,6 +39,7 @@ enum HTMLStyle {
     svg .pt { fill: #8a94a3; stroke: #fff; stroke-width: 1.5; }
     svg .pt.on-frontier { fill: var(--accent2); }
     svg .pt-label { fill: var(--fg); font-size: 12px; }
+    svg .leader { stroke: #4a5462; stroke-width: 0.9; }
     svg .frontier { fill: none; stroke: var(--accent2); stroke-width: 2; stroke-dasharray: 6 4; }
     svg .whisker { stroke: #9aa3b0; stroke-width: 1.2; }
     svg .bar { fill: #9db7e6; }
