@@ -64,7 +64,7 @@ public enum KeyComparisons {
     }
 
     /// Every planned pair on every role that has benchmarks, general first; a pair the records
-    /// cannot support (no shared seed) is left out.
+    /// cannot support (no shared seed, a benchmark under 2 items) is left out.
     public static func build(arms: [String], benchmarks: [BenchmarkInfo], records: [ItemOutcomeRecord],
                              options: PairedOptions = PairedOptions()) throws -> [PairedComparison] {
         let names = { (kind: BenchmarkKind) in benchmarks.filter { $0.kind == kind }.map(\.name) }
