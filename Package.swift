@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "RetainGateTests", dependencies: ["RetainGate", "RetainAnalysis", "RetainCore"], swiftSettings: cpuFlags),
         // End to end through the built `retain` binary.
         .testTarget(name: "RetainCLITests", dependencies: ["RetainStore"], swiftSettings: cpuFlags),
-        .testTarget(name: "RetainOrchestratorTests", dependencies: ["RetainOrchestrator", "RetainStages", "RetainStore", "RetainSpec", "RetainCore", "RetainTestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainOrchestratorTests", dependencies: ["RetainOrchestrator", "RetainAnalysis", "RetainStages", "RetainStore", "RetainSpec", "RetainCore", "RetainTestSupport"], swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]
 )

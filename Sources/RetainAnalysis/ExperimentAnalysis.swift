@@ -31,13 +31,21 @@ public struct ExperimentAnalysis: Codable, Hashable, Sendable {
     /// Per fine-tuned arm: how much training it got (mix size, steps), so "which data" can be
     /// told from "how long".
     public var trainingCompute: [TrainingCompute] = []
+    /// The settings of `keyComparisons` (power, α, MDE targets).
+    public var pairedOptions: PairedOptions
+    /// Arm against arm, paired item by item at matching seeds, per role (see `KeyComparisons`).
+    public var keyComparisons: [PairedComparison]
+    /// The paper's findings judged from `keyComparisons`.
+    public var findings: [Finding]
 
     public init(experiment: String, preset: String? = nil, arms: [String], seeds: [UInt64], benchmarks: [BenchmarkInfo],
                 instruct: [InstructScore], comparisons: [ArmComparison], aggregates: [SeedAggregate], fidelity: Fidelity? = nil,
-                formatDrift: [FormatDrift] = [], forgotten: [ForgottenItem] = [], sweep: [SweepPoint] = [], stageTimes: [StageTime] = []) {
+                formatDrift: [FormatDrift] = [], forgotten: [ForgottenItem] = [], sweep: [SweepPoint] = [], stageTimes: [StageTime] = [],
+                pairedOptions: PairedOptions = PairedOptions(), keyComparisons: [PairedComparison] = [], findings: [Finding] = []) {
         self.experiment = experiment; self.preset = preset; self.arms = arms; self.seeds = seeds; self.benchmarks = benchmarks
         self.instruct = instruct; self.comparisons = comparisons; self.aggregates = aggregates; self.fidelity = fidelity
         self.formatDrift = formatDrift; self.forgotten = forgotten; self.sweep = sweep; self.stageTimes = stageTimes
+        self.pairedOptions = pairedOptions; self.keyComparisons = keyComparisons; self.findings = findings
     }
 
     /// The across-seed aggregate of `metric` for an arm on a benchmark (whole benchmark, not a family).

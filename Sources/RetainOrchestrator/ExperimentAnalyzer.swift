@@ -15,6 +15,8 @@ public enum ExperimentAnalyzer {
         public var forgottenPerArm = 200
         /// The reference arm every other arm is compared with.
         public var reference = "instruct"
+        /// Power, α and MDE targets of the paired key comparisons.
+        public var paired = PairedOptions()
         public init() {}
     }
 
@@ -103,6 +105,12 @@ public enum ExperimentAnalyzer {
         // so they run concurrently and are gathered in this loop's order.
         var jobs: [() throws -> ArmComparison] = []
         var instructScores: [InstructScore] = []
+        // The paired key comparisons need the main variant's records whether or not a sink was given.
+        var pairedRecords: [ItemOutcomeRecord] = []
+        func record(_ r: ItemOutcomeRecord) {
+            if r.variant == options.paired.variant { pairedRecords.append(r) }
+            itemOutcomes?(r)
+        }
         for (b, _) in benchmarkOrder {
             for variant in MetricVariant.allCases {
                 let reference = try seeds.compactMap { s in try link["\(options.reference)|\(s)|\(b)"].map { try outcomes($0, benchmark: b, variant: variant) } }
@@ -111,7 +119,7 @@ public enum ExperimentAnalyzer {
                     let noise = try noiseFloor(first, accuracy: accuracy, benchmark: b, variant: variant, stages: noiseStages,
                                                seed: options.bootstrapSeed, outcomes: outcomes)
                     instructScores.append(InstructScore(benchmark: b, variant: variant, accuracy: accuracy, noise: noise))
-                    itemOutcomes?(ItemOutcomeRecord(arm: options.reference, seed: nil, benchmark: b, variant: variant, outcomes: first))
+                    record(ItemOutcomeRecord(arm: options.reference, seed: nil, benchmark: b, variant: variant, outcomes: first))
                 }
                 for arm in armNames where arm != options.reference {
                     for s in seeds {
@@ -119,7 +127,7 @@ public enum ExperimentAnalyzer {
                         let (beforeOutcomes, afterOutcomes) = (try outcomes(before, benchmark: b, variant: variant),
                                                                try outcomes(after, benchmark: b, variant: variant))
                         let seedValue = Int(truncatingIfNeeded: s), k = ChoiceCount.perFamily(choices[b] ?? [:])
-                        itemOutcomes?(ItemOutcomeRecord(arm: arm, seed: seedValue, benchmark: b, variant: variant, outcomes: afterOutcomes))
+                        record(ItemOutcomeRecord(arm: arm, seed: seedValue, benchmark: b, variant: variant, outcomes: afterOutcomes))
                         let bootSeed = StageSeed.derive(options.bootstrapSeed, "bootstrap|\(arm)|\(b)|\(variant.rawValue)", seedValue)
                         let resamples = options.resamples
                         jobs.append {
@@ -151,6 +159,9 @@ public enum ExperimentAnalyzer {
         analysis.sweep = try sweep(armRecords, comparisons: comparisons, infos: infos)
         analysis.stageTimes = try stageTimes(stages, store: store)
         analysis.trainingCompute = try trainingCompute(arms: armNames, stages, store: store)
+        analysis.pairedOptions = options.paired
+        analysis.keyComparisons = try KeyComparisons.build(arms: armNames, benchmarks: infos, records: pairedRecords, options: options.paired)
+        analysis.findings = FindingRules.evaluate(analysis.keyComparisons, arms: armNames, options: options.paired)
         return analysis
     }
 

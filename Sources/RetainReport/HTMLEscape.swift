@@ -27,8 +27,11 @@ public enum HTMLEscape {
 
     /// `text` cut to `limit` characters with an ellipsis, then escaped (for chart labels; put the
     /// full text in a `<title>`).
-    static func label(_ text: String, limit: Int = 28) -> String {
-        escape(text.count > limit ? String(text.prefix(limit - 1)) + "…" : text)
+    static func label(_ text: String, limit: Int = 28) -> String { escape(cut(text, limit: limit)) }
+
+    /// `text` cut to `limit` characters with an ellipsis (not escaped).
+    static func cut(_ text: String, limit: Int) -> String {
+        text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
 }
 

@@ -10,7 +10,8 @@ public enum HTMLReport {
     /// Forgotten items listed per arm in the browser; the rest are counted.
     public static let forgottenLimit = 50
 
-    /// Renders the page: main table (± sd, markers, noise floor), paper beside reproduced, the
+    /// Renders the page: main table (± sd, markers, noise floor), the paired key comparisons and
+    /// the findings verdict, paper beside reproduced, the
     /// trade-off scatter with its Pareto frontier, per-family forgetting bars, the sweep curve,
     /// the fidelity chart, the remaining tables and the forgotten-items browser.
     public static func render(_ analysis: ExperimentAnalysis, paper: PaperBaseline?) -> String {
@@ -26,6 +27,8 @@ public enum HTMLReport {
         }
         let main = tables.scoreTable(.mc)
         section(main.id, main.title, tableHTML(main))
+        if let key = tables.keyComparisons() { section(key.id, key.title, tableHTML(key)) }
+        if let findings = tables.findings() { section(findings.id, findings.title, list(findings)) }
         if let paper {
             let pair = tables.paper(paper)
             section("paper-vs-reproduced", "Paper vs reproduced",
@@ -67,8 +70,26 @@ public enum HTMLReport {
         return lines
     }
 
-    static func notes(_ t: ReportTable) -> String {
-        t.notes.map { "<p class=\"note\">\(esc($0.replacingOccurrences(of: "`", with: "")))</p>" }.joined()
+    static func notes(_ t: ReportTable) -> String { notes(t.notes) }
+
+    static func notes(_ notes: [String]) -> String {
+        notes.map { "<p class=\"note\">\(esc($0.replacingOccurrences(of: "`", with: "")))</p>" }.joined()
+    }
+
+    /// A numbered list of escaped sentences; the verdict word that ends each one is emphasised.
+    static func list(_ l: ReportList) -> String {
+        notes(l.notes) + "<ol class=\"findings\">" + l.items.map { "<li>\(emphasisingVerdict(esc($0)))</li>" }.joined() + "</ol>"
+    }
+
+    /// Wraps a trailing " — holds." (or the other verdicts) of an escaped sentence in `<strong>`.
+    static func emphasisingVerdict(_ escaped: String) -> String {
+        for v in [Verdict.holds, .doesNotHold, .inconclusive] {
+            let tail = " — \(v.rawValue)."
+            if escaped.hasSuffix(tail) {
+                return escaped.dropLast(tail.count) + " — <strong class=\"verdict \(v == .holds ? "holds" : v == .doesNotHold ? "fails" : "open")\">\(v.rawValue)</strong>."
+            }
+        }
+        return escaped
     }
 
     /// A data table; cells carrying a significance marker are coloured by the sign of their Δ.
@@ -91,7 +112,8 @@ public enum HTMLReport {
             let noise = row.first?.hasPrefix("noise floor") == true
             s += noise ? "<tr class=\"noise\">" : "<tr>"
             for (i, cell) in row.enumerated() {
-                s += "<td\(cls(i, t.labels.contains(i) ? "label" : cellClass(cell)))>\(esc(cell))</td>"
+                let kind = t.labels.contains(i) ? "label" : t.intervals.contains(i) ? intervalClass(cell) : cellClass(cell)
+                s += "<td\(cls(i, kind))>\(esc(cell))</td>"
             }
             s += "</tr>"
         }
@@ -105,6 +127,14 @@ public enum HTMLReport {
         let tail = cell[range.upperBound...]
         guard tail.contains("*") || tail.contains("†") else { return nil }
         return tail.hasPrefix("-") ? "sig loss" : "sig gain"
+    }
+
+    /// Class for a "Δ [lower, upper]" cell whose interval excludes 0.
+    static func intervalClass(_ cell: String) -> String? {
+        guard let open = cell.firstIndex(of: "["), let close = cell.lastIndex(of: "]") else { return nil }
+        let bounds = cell[cell.index(after: open)..<close].split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard bounds.count == 2 else { return nil }
+        return bounds[0] > 0 ? "sig gain" : bounds[1] < 0 ? "sig loss" : nil
     }
 
     /// One `<details>` per arm listing its 1→0 items (question, answer, before and after

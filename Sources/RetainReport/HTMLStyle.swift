@@ -39,6 +39,7 @@ enum HTMLStyle {
     svg .pt { fill: #8a94a3; stroke: #fff; stroke-width: 1.5; }
     svg .pt.on-frontier { fill: var(--accent2); }
     svg .pt-label { fill: var(--fg); font-size: 12px; }
+    svg .leader { stroke: #4a5462; stroke-width: 0.9; }
     svg .frontier { fill: none; stroke: var(--accent2); stroke-width: 2; stroke-dasharray: 6 4; }
     svg .whisker { stroke: #9aa3b0; stroke-width: 1.2; }
     svg .bar { fill: #9db7e6; }
@@ -50,6 +51,11 @@ enum HTMLStyle {
     svg .series.domain { stroke: var(--accent2); }
     svg .dot.general { fill: var(--accent); }
     svg .dot.domain { fill: var(--accent2); }
+    ol.findings { max-width: 980px; padding-left: 22px; overflow-wrap: anywhere; }
+    ol.findings li { margin: 4px 0; }
+    .verdict.holds { color: var(--gain); }
+    .verdict.fails { color: var(--loss); }
+    .verdict.open { color: var(--muted); }
     details { border: 1px solid var(--line); border-radius: 4px; margin: 6px 0; padding: 4px 10px; }
     summary { cursor: pointer; font-weight: 600; overflow-wrap: anywhere; }
     table.forgotten td, table.forgotten th { text-align: left; white-space: normal; }

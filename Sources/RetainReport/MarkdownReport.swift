@@ -5,14 +5,18 @@ import RetainCore
 /// The report as GitHub-flavoured Markdown, for pull requests and CI logs. Deterministic: the
 /// same analysis gives the same bytes (fixed number formats, no dates).
 public enum MarkdownReport {
-    /// Renders the whole report: header, main table with legend and noise floor, other variants,
-    /// per-family forgetting, fidelity, format drift, sweep, stage times, minimum detectable
-    /// effect and, when `paper` is given, the paper-vs-reproduced table.
+    /// Renders the whole report: header, main table with legend and noise floor, the paired key
+    /// comparisons and the findings verdict, other variants, per-family forgetting, fidelity,
+    /// format drift, sweep, stage times, minimum detectable effect and, when `paper` is given,
+    /// the paper-vs-reproduced table.
     public static func render(_ analysis: ExperimentAnalysis, paper: PaperBaseline?) -> String {
         let tables = ReportTables(analysis)
         var out = "# Retain report: \(escapeInline(analysis.experiment))\n\n"
         out += header(analysis).map { "- " + $0 + "\n" }.joined() + "\n"
-        var sections = [tables.scoreTable(.mc)] + tables.model.otherVariants.map(tables.scoreTable)
+        out += render(tables.scoreTable(.mc))
+        if let key = tables.keyComparisons() { out += render(key) }
+        if let findings = tables.findings() { out += render(findings) }
+        var sections = tables.model.otherVariants.map(tables.scoreTable)
         sections.append(tables.familyForgetting())
         sections += [tables.fidelity(), tables.formatDrift(), tables.trainingCompute(), tables.sweep(), tables.stageTimes()].compactMap { $0 }
         sections.append(tables.minimumDetectableEffect())
@@ -50,6 +54,15 @@ public enum MarkdownReport {
         out += "| " + table.headers.map(escapeCell).joined(separator: " | ") + " |\n"
         out += "|" + table.headers.indices.map { table.labels.contains($0) ? "---|" : "---:|" }.joined() + "\n"
         for row in table.rows { out += "| " + row.map(escapeCell).joined(separator: " | ") + " |\n" }
+        return out + "\n"
+    }
+
+    /// A numbered list; items are escaped like prose.
+    static func render(_ list: ReportList) -> String {
+        var out = "## \(escapeInline(list.title))\n\n"
+        for note in list.notes { out += note + "\n\n" }
+        guard !list.items.isEmpty else { return out + "_No data._\n\n" }
+        for (i, item) in list.items.enumerated() { out += "\(i + 1). " + escapeInline(item) + "\n" }
         return out + "\n"
     }
 

@@ -12,6 +12,8 @@ struct ReportTable {
     var rows: [[String]]
     /// Columns holding names rather than numbers (left-aligned).
     var labels: Set<Int> = [0]
+    /// Columns of "Δ [lower, upper]" cells (HTML colours those whose interval excludes 0).
+    var intervals: Set<Int> = []
     /// Header groups spanning consecutive columns (HTML draws them as a header row above).
     var groups: [(title: String, span: Int)] = []
 

@@ -51,8 +51,12 @@ enum SVGCharts {
         "<svg class=\"chart\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" aria-label=\"\(esc(label))\">"
     }
 
+    /// Font size of the scatter's point labels (as `svg .pt-label` in the stylesheet) and their cut.
+    static let labelFont = 12.0, labelLimit = 34
+
     /// Domain gain against general forgetting, one labelled point per arm (± sd whiskers), with
-    /// the Pareto frontier drawn through the non-dominated arms.
+    /// the Pareto frontier drawn through the non-dominated arms. Labels never overlap (see
+    /// `LabelLayout`); one pushed away from its point gets a leader line.
     static func tradeOff(_ points: [ReportModel.TradeOff], frontier: [Int]) -> String {
         let w = 680.0, h = 440.0
         let xa = axis(points.flatMap { [$0.forgetting - ($0.forgettingSD ?? 0), $0.forgetting + ($0.forgettingSD ?? 0)] })
@@ -64,14 +68,27 @@ enum SVGCharts {
         if frontier.count > 1 {
             s += "<polyline class=\"frontier\" points=\"" + frontier.map { "\(f(x(points[$0].forgetting))),\(f(y(points[$0].gain)))" }.joined(separator: " ") + "\"/>"
         }
-        for (i, p) in points.enumerated() {
+        for p in points {
             let cx = x(p.forgetting), cy = y(p.gain)
             if let sd = p.forgettingSD { s += "<line class=\"whisker\" x1=\"\(f(x(p.forgetting - sd)))\" y1=\"\(f(cy))\" x2=\"\(f(x(p.forgetting + sd)))\" y2=\"\(f(cy))\"/>" }
             if let sd = p.gainSD { s += "<line class=\"whisker\" x1=\"\(f(cx))\" y1=\"\(f(y(p.gain - sd)))\" x2=\"\(f(cx))\" y2=\"\(f(y(p.gain + sd)))\"/>" }
-            let onFrontier = frontier.contains(i)
-            s += "<circle class=\"pt\(onFrontier ? " on-frontier" : "")\" cx=\"\(f(cx))\" cy=\"\(f(cy))\" r=\"6\"><title>\(esc(p.arm)): forgetting \(f(p.forgetting)), gain \(f(p.gain))</title></circle>"
-            let right = cx > (x.from + x.to) / 2
-            s += "<text class=\"pt-label\" x=\"\(f(cx + (right ? -9 : 9)))\" y=\"\(f(cy - 8 - Double(i % 2) * 10))\" text-anchor=\"\(right ? "end" : "start")\">\(HTMLEscape.label(p.arm, limit: 34))</text>"
+        }
+        // Labels laid out clear of each other, of the points and of the legend (top right).
+        let centres = points.map { (x: x($0.forgetting), y: y($0.gain)) }
+        let texts = points.map { HTMLEscape.cut($0.arm, limit: labelLimit) }
+        let legend = LabelLayout.Box(x: w - 254, y: 14, width: 230, height: 20)
+        let placements = LabelLayout.place(points: centres, sizes: texts.map { LabelLayout.size($0, fontSize: labelFont) },
+                                           bounds: LabelLayout.Box(x: x.from, y: y.to, width: x.to - x.from, height: y.from - y.to),
+                                           obstacles: [legend], radius: 6)
+        for (c, l) in zip(centres, placements) where l.leader {
+            let n = l.box.nearest(c.x, c.y), d = max(1e-9, ((n.x - c.x) * (n.x - c.x) + (n.y - c.y) * (n.y - c.y)).squareRoot())
+            s += "<line class=\"leader\" x1=\"\(f(c.x + (n.x - c.x) / d * 6))\" y1=\"\(f(c.y + (n.y - c.y) / d * 6))\" x2=\"\(f(n.x))\" y2=\"\(f(n.y))\"/>"
+        }
+        for (i, p) in points.enumerated() {
+            s += "<circle class=\"pt\(frontier.contains(i) ? " on-frontier" : "")\" cx=\"\(f(centres[i].x))\" cy=\"\(f(centres[i].y))\" r=\"6\"><title>\(esc(p.arm)): forgetting \(f(p.forgetting)), gain \(f(p.gain))</title></circle>"
+        }
+        for (text, l) in zip(texts, placements) {
+            s += "<text class=\"pt-label\" x=\"\(f(l.box.x + 1))\" y=\"\(f(l.box.y + labelFont))\">\(esc(text))</text>"
         }
         s += "<polyline class=\"frontier\" points=\"\(f(w - 250)),24 \(f(w - 226)),24\"/><text class=\"tick\" x=\"\(f(w - 220))\" y=\"28\">Pareto frontier (non-dominated)</text>"
         return s + "</svg>"

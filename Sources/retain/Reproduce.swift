@@ -62,7 +62,7 @@ extension WorldPreset: ExpressibleByArgument {}
 enum ReproduceSpec {
     static func make(preset: WorldPreset, seeds: Int?) -> ExperimentSpec {
         let n = seeds ?? (preset == .quick ? 2 : 5)
-        // The paper's table, with the equal-steps control beside domain-only (the mixes train six
+        // The paper's table, with the equal-compute control beside domain-only (the mixes train six
         // times as many steps as domain-only; the control separates "which data" from "how long").
         var arms: [Arm] = [.instruct, .domainOnly, .domainOnlyRepeated, .publicMix("publicA"), .publicMix("publicB"),
                            .publicMix("publicC"), .reconstructedMix, .oracleReplay]

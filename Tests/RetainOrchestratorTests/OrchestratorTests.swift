@@ -1,4 +1,5 @@
 import Foundation
+import RetainAnalysis
 import RetainCore
 import RetainOrchestrator
 import RetainSpec
@@ -87,6 +88,18 @@ final class OrchestratorTests: XCTestCase {
         XCTAssertTrue(analysis.instruct.allSatisfy { $0.noise != nil })
         XCTAssertEqual(analysis.instruct.first { $0.variant == .gen }?.noise?.n, 3, "greedy plus one sampled run per seed")
         XCTAssertEqual(analysis.sweep.map(\.generalShare), [0.5, 0.83])
+        // Paired key comparisons: method vs domain-only, vs the best (only) public set, oracle vs
+        // method, the two ablation steps and every arm vs instruct, on both roles. Against the
+        // instruct model (one benchmark per role) Δ̄ is the mean over seeds of each seed's Δ.
+        XCTAssertEqual(analysis.keyComparisons.count, (5 + 7) * 2)
+        for c in analysis.keyComparisons where c.b == "instruct" {
+            let deltas = analysis.benchmarks.filter { $0.kind == c.role }
+                .flatMap { analysis.comparisons(arm: c.a, benchmark: $0.name, variant: .mc).map(\.delta) }
+            XCTAssertEqual(c.seeds, [1, 2])
+            XCTAssertEqual(c.delta, deltas.reduce(0, +) / Double(deltas.count), accuracy: 1e-12)
+        }
+        XCTAssertEqual(analysis.findings.map(\.claim), Finding.Claim.allCases)
+        XCTAssertTrue(analysis.findings.allSatisfy { $0.verdict != nil && $0.missing.isEmpty })
         XCTAssertEqual(trainer.runs, before)
         XCTAssertTrue(env.models.values.allSatisfy { $0.generationRequests.count > 0 })
     }

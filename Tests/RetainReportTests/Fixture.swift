@@ -54,10 +54,12 @@ enum Fixture {
 
         var instruct: [InstructScore] = []
         var before: [String: [ItemOutcome]] = [:]
+        var records: [ItemOutcomeRecord] = []   // mc, for the paired key comparisons
         for b in benches {
             for v in variants {
                 let outcomes = instructOutcomes(b, v)
                 before["\(b.name)/\(v.rawValue)"] = outcomes
+                if v == .mc { records.append(ItemOutcomeRecord(arm: "instruct", seed: nil, benchmark: b.name, variant: v, outcomes: outcomes)) }
                 let acc = Double(outcomes.filter(\.correct).count) / Double(outcomes.count)
                 instruct.append(InstructScore(benchmark: b.name, variant: v, accuracy: acc,
                                               noise: try NoiseFloor(accuracies: [acc - 0.004, acc, acc + 0.006])))
@@ -76,6 +78,7 @@ enum Fixture {
                         let pre = before["\(b.name)/\(v.rawValue)"]!
                         let post = armOutcomes(pre, b, effect, "\(arm)/\(b.name)/\(v.rawValue)/\(seed)")
                         afterByVariant[v] = post
+                        if v == .mc { records.append(ItemOutcomeRecord(arm: arm, seed: Int(seed), benchmark: b.name, variant: v, outcomes: post)) }
                         comparisons.append(try compare(arm: arm, seed: Int(seed), benchmark: b.name, variant: v, before: pre, after: post,
                                                        k: .uniform(b.k), bootstrapSeed: seed &* 7919 &+ 17, resamples: 400))
                         guard v == .mc, b.kind == .general else { continue }
@@ -130,15 +133,19 @@ enum Fixture {
             ],
             publicSets: [.init(name: "publicA", totalVariation: 0.412, correct: 0.78), .init(name: "publicB", totalVariation: 0.537, correct: 0.64)])
 
+        let armNames = ["instruct"] + arms.map(\.0)
+        let infos = benches.map { BenchmarkInfo(name: $0.name, kind: $0.kind, items: itemsPerBenchmark, chance: 1 / Double($0.k)) }
+        let key = try KeyComparisons.build(arms: armNames, benchmarks: infos, records: records)
         return ExperimentAnalysis(
             experiment: payload.map { "fixture " + $0 } ?? "fixture-quick", preset: "quick",
-            arms: ["instruct"] + arms.map(\.0), seeds: seeds,
-            benchmarks: benches.map { BenchmarkInfo(name: $0.name, kind: $0.kind, items: itemsPerBenchmark, chance: 1 / Double($0.k)) },
+            arms: armNames, seeds: seeds,
+            benchmarks: infos,
             instruct: instruct, comparisons: comparisons, aggregates: aggregates, fidelity: fidelity, formatDrift: drift,
             forgotten: forgotten, sweep: sweep,
             stageTimes: [StageTime(kind: "reconstruct", runs: 2, wallSeconds: 41.25), StageTime(kind: "respond", runs: 2, wallSeconds: 96.5),
                          StageTime(kind: "judge", runs: 2, wallSeconds: 58.0), StageTime(kind: "finetune", runs: 10, wallSeconds: 612.75),
-                         StageTime(kind: "evaluate", runs: 22, wallSeconds: 133.0)])
+                         StageTime(kind: "evaluate", runs: 22, wallSeconds: 133.0)],
+            keyComparisons: key, findings: FindingRules.evaluate(key, arms: armNames))
     }
 
     static func forgottenItem(arm: String, seed: UInt64, bench: String, item: ItemOutcome, payload: String?) -> ForgottenItem {

@@ -21,6 +21,28 @@ Cells: accuracy after fine-tuning, mean ± sd over seeds, in points; Δ = arm �
 | public-mix:publicA | 58.7 ± 1.8 (Δ -9.6†) | 50.8 ± 1.2 (Δ -5.8) | 54.8 ± 1.5 (Δ -7.7) | 58.3 ± 0.0 (Δ +20.0*†) |
 | reconstructed-mix | 68.3 ± 2.4 (Δ +0.0) | 54.2 ± 2.4 (Δ -2.5) | 61.3 ± 2.4 (Δ -1.2) | 53.3 ± 1.2 (Δ +15.0*†) |
 
+## Key comparisons (paired, mc)
+
+Δ̄ = A − B in points (multiple choice): per training seed s, the per-item difference d = a − b over the role's benchmarks, both arms at seed s (the instruct model's single run when one side is instruct), averaged as a mean of per-benchmark means (Δ_s), then the mean over the S seeds. The 95% interval Δ̄ ± 1.96·SE and the minimum detectable effect MDE = (z_{1−α/2} + z_power)·SE = 2.80·SE (α 0.05 two-sided, power 80%) are computed from the world's own noise: item sampling within seeds plus training-seed spread. SE² = mean v_s / S + σ̂² / S, where v_s is the item-sampling variance of Δ_s (per benchmark (mean d² − Δ²) / (n − 1), combined as the variance of the mean over benchmarks) and σ̂² = max(0, sample variance of Δ_s − mean v_s), 0 with one seed. MDE ≤ target: whether the design detects 3.0 points on general and 5.0 points on domain. Discordant: share of items where A and B differ, pooled over seeds and benchmarks.
+
+| comparison | A vs B | role | Δ̄ [95% CI] | MDE | MDE ≤ target | discordant % | seeds |
+|---|---|---|---:|---:|---:|---:|---:|
+| method vs the best public set | reconstructed-mix vs public-mix:publicA | general | +6.5 [+3.3, +9.6] | 4.6 | no | 13.1 | 2 |
+| method vs the best public set | reconstructed-mix vs public-mix:publicA | domain | -5.0 [-11.3, +1.3] | 9.0 | no | 25.0 | 2 |
+| vs instruct | public-mix:publicA vs instruct | general | -7.7 [-10.5, -4.9] | 4.0 | no | 10.2 | 2 |
+| vs instruct | public-mix:publicA vs instruct | domain | +20.0 [+14.7, +25.3] | 7.6 | no | 21.7 | 2 |
+| vs instruct | reconstructed-mix vs instruct | general | -1.2 [-4.5, +2.0] | 4.7 | no | 4.2 | 2 |
+| vs instruct | reconstructed-mix vs instruct | domain | +15.0 [+10.2, +19.8] | 6.9 | no | 16.7 | 2 |
+
+## Do the paper's findings hold here?
+
+Judged from the paired 95% intervals of the key comparisons (multiple choice, points). "Keeps": holds when the whole interval lies above -3.0 (the general MDE target), does not hold when it lies entirely below 0 (a significant loss, however small), otherwise inconclusive. "Beats" and "improves": hold when every interval lies above 0, do not hold when one lies entirely below 0, otherwise inconclusive.
+
+1. The method keeps general ability (reconstructed-mix vs instruct, general): Δ̄ -1.2 points, 95% interval [-4.5, +2.0], which spans both -3.0 and 0 — inconclusive.
+2. It beats every public set (reconstructed-mix vs public-mix:publicA, general): Δ̄ +6.5 points, 95% interval [+3.3, +9.6], which lies above 0 — holds.
+3. It improves the domain (reconstructed-mix vs instruct, domain): Δ̄ +15.0 points, 95% interval [+10.2, +19.8], which lies above 0 — holds.
+4. The 3×3 committee beats 1×3 self-judged, which beats 1×1: skipped, the experiment lacks arm one-model-one-response and arm one-model-three-self-judged.
+
 ## Variant gen (points)
 
 Same layout, markers and legend as the main table.
