@@ -115,4 +115,14 @@ final class JudgeSetTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("judge set \"missing\" is not a non-empty set of synthesis.judge_sets (declared: none)"), "\(error)")
         }
     }
+
+    /// The stage hashes of a spec without judge sets (OrchestratorTests' spec: every arm, a sweep, a
+    /// prompt judge and a verifier) are the ones they were before judge sets existed (digest taken
+    /// at 95321d4), so stores made before are reused. A deliberate change of a stage's key updates it.
+    func testAnExistingSpecKeepsItsStageHashes() throws {
+        let (_, store) = try run(OrchestratorTests.specYAML, FakeEnvironment(), db: "pinned.sqlite")
+        let hashes = try store.stageRuns(status: .done).map { "\($0.kind) \($0.hash)" }.sorted()
+        XCTAssertEqual(hashes.count, 82)
+        XCTAssertEqual(try ContentHash.of(hashes), "dddc91bda5b7c8de", hashes.joined(separator: "\n"))
+    }
 }
