@@ -72,6 +72,17 @@ final class SpecExampleTests: XCTestCase {
         XCTAssertEqual(spec.training, TrainingSpec())
         XCTAssertEqual(spec.evaluation, EvaluationSpec())
     }
+
+    func testJudgeSetsExampleParses() throws {
+        let spec = try SpecParser.load(path: Self.examples.appendingPathComponent("judge-sets.yaml").path)
+        XCTAssertEqual(spec.arms, [.instruct, .reconstructedMix, .judgeSet("consensus-only"), .judgeSet("likelihood-consensus"),
+                                   .judgeSet("verifier")])
+        XCTAssertEqual(spec.synthesis.judges, SynthesisSpec().judges)
+        XCTAssertEqual(spec.synthesis.judgeSets["likelihood-only"], spec.synthesis.judges)
+        XCTAssertEqual(spec.synthesis.judgeSets.keys.sorted(),
+                       ["check-instruct", "consensus-only", "likelihood-consensus", "likelihood-only", "verifier"])
+        XCTAssertEqual(spec.synthesis.judgeSets["check-instruct"], [.check("instruct")])
+    }
 }
 
 final class SpecDefaultsTests: XCTestCase {
