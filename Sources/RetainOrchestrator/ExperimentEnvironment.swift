@@ -47,6 +47,10 @@ public protocol ExperimentEnvironment: AnyObject {
     func benchmark(named name: String) throws -> BenchmarkData
     /// A judge that knows the right answers (built-in world only); throws where there is none.
     func verifierJudge() throws -> any Judge
+    /// How the consensus judge finds a response's final answer: from the response text alone, never
+    /// from the right answer. Default `GenericAnswerExtractor`; an environment that knows its
+    /// responses' formats supplies a better rule.
+    var answerExtractor: any FinalAnswerExtractor { get }
     /// How close a conversation set is to the original SFT set (built-in world only; nil elsewhere).
     func fidelity(of conversations: [Conversation]) -> SetFidelity?
     /// The public sets, for fidelity comparisons.
@@ -67,6 +71,7 @@ public struct SetFidelity: Sendable {
 }
 
 extension ExperimentEnvironment {
+    public var answerExtractor: any FinalAnswerExtractor { GenericAnswerExtractor() }
     public func fidelity(of conversations: [Conversation]) -> SetFidelity? { nil }
     public var publicSetNames: [String] { [] }
 }

@@ -28,8 +28,11 @@ public final class Orchestrator {
     private var nodes: [String: AnyObject] = [:]
     private var modelIdentifiers: [String: String] = [:]
     private var usedStages: [ExperimentStageRecord] = []
+    private var usedRoles: Set<String> = []
 
+    /// Records a stage under a role once (the store keeps one row per stage and role).
     func used(_ hash: String, kind: String, role: String, seed: UInt64?) {
+        guard usedRoles.insert(hash + "|" + role).inserted else { return }
         usedStages.append(ExperimentStageRecord(stageHash: hash, kind: kind, role: role, seed: seed))
     }
 
@@ -84,6 +87,11 @@ public final class Orchestrator {
                                                                                         kind: b.kind, evalHash: hash))
                 }
             }
+            // Every judge set's selection is measured (the fidelity table), also a set no arm trains on.
+            for name in spec.synthesis.judgeSets.keys.sorted() {
+                let n = try selection(seed: seed, recipe: .judgeSet(name))
+                if try !runner.isDone(n.hash) { _ = try n.value() }
+            }
         }
         // Nodes whose output was never needed (or that store nothing, like judging without
         // judges) have no stage run to link.
@@ -104,10 +112,12 @@ public final class Orchestrator {
         return id
     }
 
-    /// The node for `hash`, created once; every node is recorded as used by the experiment.
+    /// The node for `hash`, created once; every node is recorded as used by the experiment, under
+    /// every role it is asked for (a judge set with the synthesis judges shares reconstructed-mix's
+    /// judge and select stages, and the fidelity table shows it under both names).
     func node<T>(_ hash: String, kind: String, role: String, seed: UInt64?, _ make: () -> StageNode<T>) -> StageNode<T> {
-        if let n = nodes[hash] as? StageNode<T> { return n }
         used(hash, kind: kind, role: role, seed: seed)
+        if let n = nodes[hash] as? StageNode<T> { return n }
         let n = make()
         nodes[hash] = n
         return n
@@ -183,24 +193,56 @@ public final class Orchestrator {
         return out
     }
 
-    /// The three synthesis recipes: the method, and the paper's two ablations.
-    enum Recipe: String, Encodable {
-        /// Every generator × K responses, judged by every judge.
+    /// The synthesis recipes: the method, the paper's two ablations, and the judge sets.
+    enum Recipe: Hashable {
+        /// Every generator × K responses, judged by `synthesis.judges`.
         case full
         /// The instruct model alone, one response, no judge.
-        case oneResponse = "one-model-one-response"
+        case oneResponse
         /// The instruct model alone, three responses, judged by itself.
-        case selfJudged = "one-model-three-self-judged"
+        case selfJudged
+        /// The responses of `full` (the same generation stages), judged by `synthesis.judge_sets[name]`.
+        case judgeSet(String)
+
+        /// The role of its judge and select stages: the recipe column of the fidelity table.
+        var name: String {
+            switch self {
+            case .full: return "full"
+            case .oneResponse: return "one-model-one-response"
+            case .selfJudged: return "one-model-three-self-judged"
+            case .judgeSet(let set): return Arm.judgeSetPrefix + set
+            }
+        }
+
+        /// Whether it selects from every generator's K responses.
+        var usesEveryGenerator: Bool {
+            switch self {
+            case .full, .judgeSet: return true
+            case .oneResponse, .selfJudged: return false
+            }
+        }
+
+        /// The recipe its selection config (and selected set) names: the candidate pool, not the
+        /// committee, which the judge stage's hash (an input) already carries. So a judge set with
+        /// the synthesis judges has reconstructed-mix's select stage, and everything downstream.
+        var selectKey: String { usesEveryGenerator ? Recipe.full.name : name }
     }
 
-    func judgeSpecs(_ recipe: Recipe) -> [JudgeSpec] {
+    func judgeSpecs(_ recipe: Recipe) throws -> [JudgeSpec] {
         switch recipe {
         case .full: return spec.synthesis.judges
         case .oneResponse: return []
         case .selfJudged:
             // Self-judging uses the kind of the spec's first model-based judge (likelihood if none).
             let kind = spec.synthesis.judges.first { $0.kind.needsModel }?.kind ?? .likelihood
-            return [kind == .prompt ? .prompt(environment.instructModelName) : .likelihood(environment.instructModelName)]
+            return [JudgeSpec(kind: kind, model: environment.instructModelName)]
+        case .judgeSet(let name):
+            // The parser checks this; a spec built in code may not have been.
+            guard let judges = spec.synthesis.judgeSets[name], !judges.isEmpty else {
+                let known = spec.synthesis.judgeSets.keys.sorted()
+                throw StageError.invalidInput("judge set \"\(name)\" is not a non-empty set of synthesis.judge_sets (declared: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            }
+            return judges
         }
     }
 
@@ -208,7 +250,9 @@ public final class Orchestrator {
         switch j.kind {
         case .likelihood: return LikelihoodJudge(name: j.description, model: try environment.model(named: j.model ?? ""))
         case .prompt: return PromptJudge(name: j.description, model: try environment.model(named: j.model ?? ""), seed: seed)
+        case .check: return CheckJudge(name: j.description, model: try environment.model(named: j.model ?? ""), seed: seed)
         case .verifier: return try environment.verifierJudge()
+        case .consensus: return ConsensusJudge(name: j.description, extractor: environment.answerExtractor)
         }
     }
 
@@ -217,7 +261,7 @@ public final class Orchestrator {
         let instruct = environment.instructModelName
         let gens: [StageNode<[[CandidateResponse]]>]
         switch recipe {
-        case .full: gens = try spec.synthesis.generators.map { try generation(seed: seed, generator: $0, responses: spec.synthesis.responsesPerModel) }
+        case .full, .judgeSet: gens = try spec.synthesis.generators.map { try generation(seed: seed, generator: $0, responses: spec.synthesis.responsesPerModel) }
         case .oneResponse: gens = [try generation(seed: seed, generator: instruct, responses: 1)]
         case .selfJudged: gens = [try generation(seed: seed, generator: instruct, responses: 3)]
         }
@@ -226,8 +270,8 @@ public final class Orchestrator {
         let config = JudgeConfig(judges: judges.map(\.identifier))
         let inputs = [recon.hash] + gens.map(\.hash) + [numericsKey]
         let hash = try StageRunner.hash(kind: "judge", version: StageVersion.judge, config: config, inputs: inputs)
-        let label = "[seed \(seed)] judge \(recipe.rawValue) (\(judges.map(\.name).joined(separator: ", ")))"
-        return node(hash, kind: "judge", role: recipe.rawValue, seed: seed) { StageNode(hash: hash) { [self] in
+        let label = "[seed \(seed)] judge \(recipe.name) (\(judges.map(\.name).joined(separator: ", ")))"
+        return node(hash, kind: "judge", role: recipe.name, seed: seed) { StageNode(hash: hash) { [self] in
             let instructions = try recon.value()
             let candidates = try Self.merge(gens.map { try $0.value() })
             if judges.isEmpty { return try Judging.run(instructions: instructions, candidates: candidates, judges: []).candidates }
@@ -282,24 +326,26 @@ public final class Orchestrator {
     func selection(seed: UInt64, recipe: Recipe) throws -> StageNode<[Conversation]> {
         let judgedNode = try judged(seed: seed, recipe: recipe)
         let recon = try reconstruction(seed: seed)
-        let generators = recipe == .full ? spec.synthesis.generators : [environment.instructModelName]
-        let config = SelectConfig(recipe: recipe.rawValue, minimumScore: recipe == .full ? spec.synthesis.minScore : nil, generatorOrder: generators)
+        let generators = recipe.usesEveryGenerator ? spec.synthesis.generators : [environment.instructModelName]
+        let config = SelectConfig(recipe: recipe.selectKey, minimumScore: recipe.usesEveryGenerator ? spec.synthesis.minScore : nil,
+                                  generatorOrder: generators)
         let inputs = [judgedNode.hash]
         let hash = try StageRunner.hash(kind: "select", version: StageVersion.select, config: config, inputs: inputs)
-        let label = "[seed \(seed)] select \(recipe.rawValue)"
-        return node(hash, kind: "select", role: recipe.rawValue, seed: seed) { StageNode(hash: hash) { [self] in
+        let label = "[seed \(seed)] select \(recipe.name)"
+        return node(hash, kind: "select", role: recipe.name, seed: seed) { StageNode(hash: hash) { [self] in
             try runner.run(kind: "select", label: label, version: StageVersion.select, config: config, inputs: inputs, hash: hash,
                            load: { try self.store.dataset(hash: $0) },
                            prepare: { (try recon.value(), try judgedNode.value()) }) { instructions, judged in
                 let (selected, stats) = Selection.run(instructions: instructions, judged: judged,
                                                       generatorOrder: generators, minimumScore: config.minimumScore)
-                let conversations = Selection.conversations(selected, source: "reconstructed:\(recipe.rawValue)")
+                // Named by the config, not the recipe: the stored output is a function of the hash.
+                let conversations = Selection.conversations(selected, source: "reconstructed:\(config.recipe)")
                 let examples = try zip(conversations, selected).map { c, s in
                     DatasetExample(conversation: c, metaJSON: try StageRunner.json(SelectedMeta(generator: s.response.candidate.generator,
                                                                                                  sample: s.response.candidate.sampleIndex,
                                                                                                  score: s.response.averageScore)))
                 }
-                return (conversations, try StageRunner.json(stats), { try $0.insertDataset(hash: hash, name: "selected:\(recipe.rawValue)", examples: examples) })
+                return (conversations, try StageRunner.json(stats), { try $0.insertDataset(hash: hash, name: "selected:\(config.recipe)", examples: examples) })
             }
         } }
     }
@@ -321,8 +367,14 @@ public final class Orchestrator {
         case .instruct, .domainOnly, .domainOnlyRepeated: return nil
         case let .publicMix(name): return Source(key: env + ":public:" + name) { try self.environment.publicSet(named: name) }
         case .oracleReplay: return Source(key: env + ":original") { try self.environment.originalSet() }
-        case .reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged:
-            let recipe: Recipe = arm == .reconstructedMix ? .full : arm == .oneModelOneResponse ? .oneResponse : .selfJudged
+        case .reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged, .judgeSet:
+            let recipe: Recipe
+            switch arm {
+            case .oneModelOneResponse: recipe = .oneResponse
+            case .oneModelThreeSelfJudged: recipe = .selfJudged
+            case .judgeSet(let name): recipe = .judgeSet(name)
+            default: recipe = .full
+            }
             let n = try selection(seed: seed, recipe: recipe)
             return Source(key: "stage:" + n.hash) { try n.value() }
         }

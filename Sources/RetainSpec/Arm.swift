@@ -14,6 +14,7 @@ import RetainYAML
 /// | `oracle-replay` | `.oracleReplay` | the domain set mixed with the hidden original SFT set (built-in world only) |
 /// | `one-model-one-response` | `.oneModelOneResponse` | ablation: reconstructed with the instruct model only, 1 response, no judge filter |
 /// | `one-model-three-self-judged` | `.oneModelThreeSelfJudged` | ablation: instruct model only, 3 responses, judged by itself |
+/// | `judge-set:NAME` | `.judgeSet("NAME")` | ablation: reconstructed like reconstructed-mix (every generator × K) but selected by judge set NAME of `synthesis.judge_sets` |
 public enum Arm: Hashable, Sendable, CustomStringConvertible {
     case instruct
     case domainOnly
@@ -26,14 +27,18 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
     case oracleReplay
     case oneModelOneResponse
     case oneModelThreeSelfJudged
+    case judgeSet(String)
 
     /// The prefix of a public-mix arm; the public set's name follows it.
     public static let publicMixPrefix = "public-mix:"
+    /// The prefix of a judge-set arm; the judge set's name follows it.
+    public static let judgeSetPrefix = "judge-set:"
 
-    /// Every spelling `Arm(parsing:)` accepts, `public-mix:<name>` standing for the public-mix family.
+    /// Every spelling `Arm(parsing:)` accepts, `public-mix:<name>` and `judge-set:<name>` standing
+    /// for their families.
     public static let allowedSpellings = [
         "instruct", "domain-only", "domain-only-repeated", "public-mix:<name>", "reconstructed-mix", "oracle-replay",
-        "one-model-one-response", "one-model-three-self-judged",
+        "one-model-one-response", "one-model-three-self-judged", "judge-set:<name>",
     ]
 
     /// The arms without a parameter, by YAML name.
@@ -54,6 +59,7 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
         case .oracleReplay: return "oracle-replay"
         case .oneModelOneResponse: return "one-model-one-response"
         case .oneModelThreeSelfJudged: return "one-model-three-self-judged"
+        case .judgeSet(let set): return Arm.judgeSetPrefix + set
         }
     }
 
@@ -72,28 +78,37 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
 
     struct Problem: Error { let message: String }
 
+    /// The arms with a name parameter: prefix, what the name names, an example, and the case.
+    static let namedArms: [(prefix: String, what: String, example: String, make: @Sendable (String) -> Arm)] = [
+        (publicMixPrefix, "public set", "publicA", { .publicMix($0) }),
+        (judgeSetPrefix, "judge set", "likelihood-only", { .judgeSet($0) }),
+    ]
+
     static func parse(_ text: String) -> Result<Arm, Problem> {
         if let arm = fixedArms.first(where: { $0.0 == text })?.1 { return .success(arm) }
-        if text.hasPrefix(publicMixPrefix) {
-            let set = String(text.dropFirst(publicMixPrefix.count))
-            if set.isEmpty {
-                return .failure(Problem(message: "public-mix needs a public set name after the colon (e.g. public-mix:publicA), found \"\(text)\""))
+        for named in namedArms {
+            let family = String(named.prefix.dropLast())
+            if text.hasPrefix(named.prefix) {
+                let name = String(text.dropFirst(named.prefix.count))
+                if name.isEmpty {
+                    return .failure(Problem(message: "\(family) needs a \(named.what) name after the colon (e.g. \(named.prefix)\(named.example)), found \"\(text)\""))
+                }
+                if !SpecNames.isValidName(name) {
+                    return .failure(Problem(message: "\(named.what) name must match \(SpecNames.namePattern), found \"\(name)\" in \"\(text)\""))
+                }
+                return .success(named.make(name))
             }
-            if !SpecNames.isValidName(set) {
-                return .failure(Problem(message: "public set name must match \(SpecNames.namePattern), found \"\(set)\" in \"\(text)\""))
+            if text == family {
+                return .failure(Problem(message: "\(family) needs a \(named.what) name after a colon (e.g. \(named.prefix)\(named.example)), found \"\(text)\""))
             }
-            return .success(.publicMix(set))
-        }
-        if text == "public-mix" {
-            return .failure(Problem(message: "public-mix needs a public set name after a colon (e.g. public-mix:publicA), found \"\(text)\""))
         }
         var message = "unknown arm \(quotedName(text))"
-        let candidates = fixedArms.map { $0.0 } + ["public-mix"]
-        if let suggestion = EditDistance.suggestion(for: text, among: candidates) {
-            message += "; did you mean \"\(suggestion == "public-mix" ? "public-mix:<name>" : suggestion)\"?"
+        let families = namedArms.map { String($0.prefix.dropLast()) }
+        if let suggestion = EditDistance.suggestion(for: text, among: fixedArms.map { $0.0 } + families) {
+            message += "; did you mean \"\(families.contains(suggestion) ? suggestion + ":<name>" : suggestion)\"?"
         } else if let colon = text.firstIndex(of: ":"),
-                  EditDistance.distance(String(text[..<colon]), "public-mix") <= 2 {
-            message += "; did you mean \"public-mix\(text[colon...])\"?"
+                  let family = families.first(where: { EditDistance.distance(String(text[..<colon]), $0) <= 2 }) {
+            message += "; did you mean \"\(family)\(text[colon...])\"?"
         }
         message += " (allowed: \(allowedSpellings.joined(separator: ", ")))"
         return .failure(Problem(message: message))
@@ -103,19 +118,19 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
     public var isFineTuned: Bool { self != .instruct }
 
     /// Whether the arm mixes general data with the domain set (so `mix.general_share` applies and
-    /// it can be swept): public-mix, reconstructed-mix, oracle-replay and both ablations.
+    /// it can be swept): public-mix, reconstructed-mix, oracle-replay, both ablations and judge sets.
     public var isMix: Bool {
         switch self {
         case .instruct, .domainOnly, .domainOnlyRepeated: return false
-        case .publicMix, .reconstructedMix, .oracleReplay, .oneModelOneResponse, .oneModelThreeSelfJudged: return true
+        case .publicMix, .reconstructedMix, .oracleReplay, .oneModelOneResponse, .oneModelThreeSelfJudged, .judgeSet: return true
         }
     }
 
     /// Whether the arm's general data is synthesised from the instruct model (the `synthesis`
-    /// section applies): reconstructed-mix and both ablations.
+    /// section applies): reconstructed-mix, both ablations and judge sets.
     public var needsSynthesis: Bool {
         switch self {
-        case .reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged: return true
+        case .reconstructedMix, .oneModelOneResponse, .oneModelThreeSelfJudged, .judgeSet: return true
         case .instruct, .domainOnly, .domainOnlyRepeated, .publicMix, .oracleReplay: return false
         }
     }
@@ -123,6 +138,12 @@ public enum Arm: Hashable, Sendable, CustomStringConvertible {
     /// The public set a public-mix arm uses.
     public var publicSet: String? {
         if case .publicMix(let set) = self { return set }
+        return nil
+    }
+
+    /// The judge set (a key of `synthesis.judge_sets`) a judge-set arm selects with.
+    public var judgeSet: String? {
+        if case .judgeSet(let set) = self { return set }
         return nil
     }
 }
@@ -146,7 +167,7 @@ extension Arm: Codable {
     }
 }
 
-/// Name rules shared by the experiment name, public set names and messages.
+/// Name rules shared by the experiment name, public and judge set names, and messages.
 enum SpecNames {
     static let namePattern = "[A-Za-z0-9._-]{1,64}"
 

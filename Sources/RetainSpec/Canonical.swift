@@ -4,7 +4,8 @@ import RetainYAML
 
 extension ExperimentSpec {
     /// The same spec with order-free lists in canonical order: seeds ascending, benchmarks
-    /// general before domain, sweep shares ascending; `min_score` 0 (no minimum) as nil.
+    /// general before domain, sweep shares ascending; `min_score` 0 (no minimum) as nil; no judge
+    /// sets as an absent `judge_sets` (judge sets are a mapping, encoded with sorted keys).
     /// `SpecParser` returns normalised specs; `contentHash()` hashes the normalised form.
     public func normalized() -> ExperimentSpec {
         var spec = self
@@ -12,6 +13,7 @@ extension ExperimentSpec {
         spec.evaluation.benchmarks.sort()
         spec.sweep?.generalShares.sort()
         if spec.synthesis.minScore == 0 { spec.synthesis.minScore = nil }
+        spec.synthesis.judgeSets = spec.synthesis.judgeSets   // an empty mapping as none
         return spec
     }
 
@@ -55,14 +57,13 @@ extension ExperimentSpec {
         out.append("  response_top_p: \(YAMLText.number(s.responseTopP))")
         out.append("  response_max_tokens: \(s.responseMaxTokens)")
         out.append("  judges:")
-        for judge in s.judges {
-            if let model = judge.model {
-                out.append("    - {kind: \(judge.kind.rawValue), model: \(YAMLText.string(model))}")
-            } else {
-                out.append("    - {kind: \(judge.kind.rawValue)}")
-            }
-        }
+        for judge in s.judges { out.append("    - \(YAMLText.judge(judge))") }
         out.append("  min_score: \(s.minScore.map(YAMLText.number) ?? "null")")
+        out.append("  judge_sets:" + (s.judgeSets.isEmpty ? " {}" : ""))
+        for (name, judges) in s.judgeSets.sorted(by: { $0.key < $1.key }) {
+            out.append("    \(YAMLText.string(name)):")
+            for judge in judges { out.append("      - \(YAMLText.judge(judge))") }
+        }
         out.append("mix:")
         out.append("  general_share: \(YAMLText.number(spec.mix.generalShare))")
         out.append("  total: \(spec.mix.total.map(String.init) ?? "null")")
@@ -93,6 +94,11 @@ enum YAMLText {
     static func number(_ x: Double) -> String {
         if x == x.rounded(), abs(x) < 1e15 { return "\(Int(x)).0" }
         return "\(x)"
+    }
+
+    /// A judge as a flow mapping: `{kind: likelihood, model: instruct}`, `{kind: verifier}`.
+    static func judge(_ j: JudgeSpec) -> String {
+        j.model.map { "{kind: \(j.kind.rawValue), model: \(string($0))}" } ?? "{kind: \(j.kind.rawValue)}"
     }
 
     /// Plain when the text is a safe name that YAML would not read as a number, boolean or null;

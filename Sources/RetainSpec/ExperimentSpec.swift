@@ -21,7 +21,8 @@ public struct ExperimentSpec: Codable, Hashable, Sendable {
     /// drives synthesis sampling, mix shuffles and training order; every arm runs once per seed
     /// and deltas are paired by seed. Stored sorted ascending (the order has no meaning).
     public var seeds: [UInt64]
-    /// `synthesis`: how the reconstructed set is built (used by reconstructed-mix and the ablations).
+    /// `synthesis`: how the reconstructed set is built (used by reconstructed-mix, the ablations and
+    /// the judge-set arms).
     public var synthesis: SynthesisSpec
     /// `mix`: how general data is mixed with the domain set in the mix arms.
     public var mix: MixSpec
@@ -42,8 +43,9 @@ public struct ExperimentSpec: Codable, Hashable, Sendable {
         self.arms = arms; self.sweep = sweep
     }
 
-    /// Whether any arm needs the synthesis stage.
-    public var needsSynthesis: Bool { arms.contains { $0.needsSynthesis } }
+    /// Whether the synthesis stages run: an arm needs them, or judge sets are declared (every
+    /// set's selection is measured, also without an arm).
+    public var needsSynthesis: Bool { arms.contains { $0.needsSynthesis } || !synthesis.judgeSets.isEmpty }
 
     /// The public sets the public-mix arms name, in arm order.
     public var publicSets: [String] { arms.compactMap(\.publicSet) }
@@ -87,16 +89,30 @@ public enum JudgeKind: String, Codable, Hashable, Sendable, CaseIterable {
     case prompt
     /// Checks the response against the built-in world's ground truth. Takes no `model`.
     case verifier
+    /// Self-consistency: the responses to one instruction vote with their final answers (read from
+    /// the response text alone, never the right answer); a response agreeing with the majority
+    /// scores up to 5, by the majority's share. Takes no `model`.
+    case consensus
+    /// Asks the model whether the response's answer is correct, ending "Verdict: correct" (5) or
+    /// "Verdict: incorrect" (1). Needs a `model`.
+    case check
 
-    /// Whether judges of this kind name a model (likelihood and prompt do, verifier must not).
-    public var needsModel: Bool { self != .verifier }
+    /// Whether judges of this kind name a model (likelihood, prompt and check do; verifier and
+    /// consensus must not).
+    public var needsModel: Bool {
+        switch self {
+        case .likelihood, .prompt, .check: return true
+        case .verifier, .consensus: return false
+        }
+    }
 }
 
 /// One judge of the filtering step: `{kind: likelihood, model: instruct}`, `{kind: verifier}`.
 public struct JudgeSpec: Codable, Hashable, Sendable, CustomStringConvertible {
-    /// `kind` (required): likelihood | prompt | verifier.
+    /// `kind` (required): likelihood | prompt | verifier | consensus | check.
     public var kind: JudgeKind
-    /// `model`: the judging model; required for likelihood and prompt, forbidden for verifier.
+    /// `model`: the judging model; required for likelihood, prompt and check, forbidden for
+    /// verifier and consensus.
     /// Must be one of the generators or a known model.
     public var model: String?
 
@@ -106,7 +122,9 @@ public struct JudgeSpec: Codable, Hashable, Sendable, CustomStringConvertible {
 
     public static func likelihood(_ model: String) -> JudgeSpec { JudgeSpec(kind: .likelihood, model: model) }
     public static func prompt(_ model: String) -> JudgeSpec { JudgeSpec(kind: .prompt, model: model) }
+    public static func check(_ model: String) -> JudgeSpec { JudgeSpec(kind: .check, model: model) }
     public static let verifier = JudgeSpec(kind: .verifier)
+    public static let consensus = JudgeSpec(kind: .consensus)
 
     public var description: String { model.map { "\(kind.rawValue):\($0)" } ?? kind.rawValue }
 }
@@ -147,6 +165,18 @@ public struct SynthesisSpec: Codable, Hashable, Sendable {
     /// response to be kept, a number in 0...5. Default: absent = no minimum (0 means the same and
     /// is stored as nil).
     public var minScore: Double?
+    /// `judge_sets`: named alternative committees, each a non-empty list of unique judges written
+    /// like `judges`. Arm `judge-set:NAME` fine-tunes on the responses of every generator × K
+    /// selected by set NAME instead of `judges` (with `min_score`), and every set's selection is
+    /// measured in the report's reconstruction fidelity. Names match `[A-Za-z0-9._-]{1,64}`.
+    /// Default: none.
+    public var judgeSets: [String: [JudgeSpec]] {
+        get { storedJudgeSets ?? [:] }
+        set { storedJudgeSets = newValue.isEmpty ? nil : newValue }
+    }
+    /// Nil when there are none, so a spec without judge sets encodes, and hashes, as it did before
+    /// judge sets existed.
+    var storedJudgeSets: [String: [JudgeSpec]]?
 
     public static let defaultGenerators = ["instruct", "vendor-b", "vendor-c"]
 
@@ -155,7 +185,7 @@ public struct SynthesisSpec: Codable, Hashable, Sendable {
                 dedupThreshold: Double = 0.8, minChars: Int = 8, maxChars: Int = 400,
                 generators: [String] = SynthesisSpec.defaultGenerators, responsesPerModel: Int = 3,
                 responseTemperature: Double = 0.7, responseTopP: Double = 0.95, responseMaxTokens: Int = 48,
-                judges: [JudgeSpec]? = nil, minScore: Double? = nil) {
+                judges: [JudgeSpec]? = nil, minScore: Double? = nil, judgeSets: [String: [JudgeSpec]] = [:]) {
         self.instructions = instructions; self.temperature = temperature; self.topP = topP; self.maxTokens = maxTokens
         self.dedupThreshold = dedupThreshold; self.minChars = minChars; self.maxChars = maxChars
         self.generators = generators; self.responsesPerModel = responsesPerModel
@@ -163,6 +193,7 @@ public struct SynthesisSpec: Codable, Hashable, Sendable {
         self.responseMaxTokens = responseMaxTokens
         self.judges = judges ?? SynthesisSpec.defaultJudges(for: generators)
         self.minScore = minScore
+        self.judgeSets = judgeSets
     }
 
     /// One likelihood judge per generator.
@@ -184,7 +215,7 @@ public struct SynthesisSpec: Codable, Hashable, Sendable {
         case instructions, temperature, topP = "top_p", maxTokens = "max_tokens", dedupThreshold = "dedup_threshold"
         case minChars = "min_chars", maxChars = "max_chars", generators, responsesPerModel = "responses_per_model"
         case responseTemperature = "response_temperature", responseTopP = "response_top_p"
-        case responseMaxTokens = "response_max_tokens", judges, minScore = "min_score"
+        case responseMaxTokens = "response_max_tokens", judges, minScore = "min_score", storedJudgeSets = "judge_sets"
     }
 }
 

@@ -57,7 +57,7 @@ struct ExperimentReader {
         if let node = fields.value("training") { spec.training = try readTraining(node, "training") }
         if let node = fields.value("evaluation") { spec.evaluation = try readEvaluation(node, "evaluation") }
         let armsNode = try fields.required("arms", "a non-empty list of arms: \(Arm.allowedSpellings.joined(separator: ", "))")
-        spec.arms = try readArms(armsNode, "arms")
+        spec.arms = try readArms(armsNode, "arms", judgeSets: spec.synthesis.judgeSets)
         if let node = fields.value("sweep") { spec.sweep = try readSweep(node, "sweep", arms: spec.arms) }
         return spec.normalized()
     }
@@ -84,6 +84,7 @@ struct ExperimentReader {
     static let synthesisKeys = [
         "instructions", "temperature", "top_p", "max_tokens", "dedup_threshold", "min_chars", "max_chars", "generators",
         "responses_per_model", "response_temperature", "response_top_p", "response_max_tokens", "judges", "min_score",
+        "judge_sets",
     ]
 
     func readSynthesis(_ node: Node, _ path: String) throws -> SynthesisSpec {
@@ -121,6 +122,7 @@ struct ExperimentReader {
             let score = try context.number(n, f.path("min_score"), in: .closed(0, 5))
             s.minScore = score == 0 ? nil : score
         }
+        if let n = f.value("judge_sets") { s.judgeSets = try readJudgeSets(n, f.path("judge_sets"), generators: s.generators) }
         return s
     }
 
@@ -161,13 +163,37 @@ struct ExperimentReader {
                 let modelNode = try f.required("model", "a model for a \(kind.rawValue) judge, one of \(judgeModels.joined(separator: ", "))")
                 judge.model = try model(modelNode, f.path("model"), allowed: judgeModels, what: "judge model")
             } else if let modelNode = f.value("model") {
+                let why = kind == .verifier ? "it checks answers against the world's ground truth" : "it compares the responses' answers with each other"
                 throw context.error(.invalidValue, modelNode, f.path("model"),
-                                    "a verifier judge takes no model (it checks answers against the world's ground truth), found \(context.describe(modelNode))")
+                                    "a \(kind.rawValue) judge takes no model (\(why)), found \(context.describe(modelNode))")
             }
             judges.append(judge)
         }
         try context.requireUnique(judges, items, path, what: "judge") { "{\($0.description)}" }
         return judges
+    }
+
+    /// `judge_sets`: a mapping from set names to judge lists (each read like `judges`).
+    func readJudgeSets(_ node: Node, _ path: String, generators: [String]) throws -> [String: [JudgeSpec]] {
+        let expected = "a mapping from judge set names to lists of judges, e.g. {likelihood-only: [{kind: likelihood, model: instruct}]}"
+        guard case .mapping(let mapping) = node else {
+            throw context.error(.wrongType, node, path, "expected \(expected), found \(context.describe(node))")
+        }
+        var sets: [String: [JudgeSpec]] = [:]
+        for (key, value) in mapping {
+            guard case .scalar(let scalar) = key, !key.isNull else {
+                throw context.error(.wrongType, key, path, "judge set names must be plain names, found \(context.describe(key)) as a key")
+            }
+            let name = scalar.string, setPath = Fields.join(path, name)
+            guard SpecNames.isValidName(name) else {
+                throw context.error(.invalidValue, key, setPath, "judge set name must match \(SpecNames.namePattern), found \(quotedName(name))")
+            }
+            guard !value.isNull else {
+                throw context.error(.missingRequired, value, setPath, "required value is missing (expected a non-empty list of judges)")
+            }
+            sets[name] = try readJudges(value, setPath, generators: generators)
+        }
+        return sets
     }
 
     func readMix(_ node: Node, _ path: String) throws -> MixSpec {
@@ -215,10 +241,18 @@ struct ExperimentReader {
         }
     }
 
-    func readArms(_ node: Node, _ path: String) throws -> [Arm] {
+    func readArms(_ node: Node, _ path: String, judgeSets: [String: [JudgeSpec]]) throws -> [Arm] {
         let items = try context.list(node, path, of: "arms", count: 1...Int.max)
         let arms = try items.enumerated().map { i, item in try arm(item, "\(path)[\(i)]") }
         try context.requireUnique(arms, items, path, what: "arm") { quotedName($0.name) }
+        let names = judgeSets.keys.sorted()
+        for (i, arm) in arms.enumerated() {
+            guard let set = arm.judgeSet, judgeSets[set] == nil else { continue }
+            var message = "unknown judge set \(quotedName(set))"
+            if let suggestion = EditDistance.suggestion(for: set, among: names) { message += "; did you mean \"\(Arm.judgeSetPrefix)\(suggestion)\"?" }
+            message += names.isEmpty ? " (synthesis.judge_sets declares none)" : " (synthesis.judge_sets declares: \(names.joined(separator: ", ")))"
+            throw context.error(.inconsistent, items[i], "\(path)[\(i)]", message)
+        }
         return arms
     }
 

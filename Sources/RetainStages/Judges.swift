@@ -60,21 +60,8 @@ public final class PromptJudge: Judge {
     }
 
     public func score(_ inputs: [JudgeInput], progress: ProgressCallback?) throws -> [JudgeVerdict] {
-        let first = try model.generate(inputs.map {
-            ChatGenerationRequest(messages: [.user(Self.prompt(for: $0))], options: .greedy(maxTokens: maxTokens))
-        }, progress: progress)
-        var verdicts = first.map { JudgeVerdict(score: Self.parseScore($0.text), raw: $0.text) }
-        let retry = verdicts.indices.filter { verdicts[$0].score == nil }
-        if !retry.isEmpty {
-            let second = try model.generate(retry.map { i in
-                ChatGenerationRequest(messages: [.user(Self.prompt(for: inputs[i]))], options: GenerationOptions(
-                    maxTokens: maxTokens, temperature: 0.7, topP: 0.95, seed: StageSeed.derive(seed, "judge-retry", i)))
-            }, progress: nil)
-            for (i, c) in zip(retry, second) {
-                verdicts[i] = JudgeVerdict(score: Self.parseScore(c.text), raw: verdicts[i].raw + "\n--- retry ---\n" + c.text)
-            }
-        }
-        return verdicts
+        try PromptScoring.score(inputs, model: model, maxTokens: maxTokens, seed: seed, prompt: Self.prompt(for:),
+                                parse: Self.parseScore, progress: progress)
     }
 
     /// The last "Score: N" (case-insensitive; ':' or '=' optional; N an integer or decimal in 1...5,
@@ -97,6 +84,30 @@ public final class PromptJudge: Judge {
             i += key.count
         }
         return found
+    }
+}
+
+/// What prompted judges share: a fixed prompt per response, answered greedily; a reply the parser
+/// finds no score in gets one more try with a sampled reply (its own seed, from the judge's seed and
+/// the response's position); if that also fails, the verdict has no score and the judge abstains.
+enum PromptScoring {
+    static func score(_ inputs: [JudgeInput], model: any LanguageModel, maxTokens: Int, seed: UInt64,
+                      prompt: (JudgeInput) -> String, parse: (String) -> Double?, progress: ProgressCallback?) throws -> [JudgeVerdict] {
+        let first = try model.generate(inputs.map {
+            ChatGenerationRequest(messages: [.user(prompt($0))], options: .greedy(maxTokens: maxTokens))
+        }, progress: progress)
+        var verdicts = first.map { JudgeVerdict(score: parse($0.text), raw: $0.text) }
+        let retry = verdicts.indices.filter { verdicts[$0].score == nil }
+        if !retry.isEmpty {
+            let second = try model.generate(retry.map { i in
+                ChatGenerationRequest(messages: [.user(prompt(inputs[i]))], options: GenerationOptions(
+                    maxTokens: maxTokens, temperature: 0.7, topP: 0.95, seed: StageSeed.derive(seed, "judge-retry", i)))
+            }, progress: nil)
+            for (i, c) in zip(retry, second) {
+                verdicts[i] = JudgeVerdict(score: parse(c.text), raw: verdicts[i].raw + "\n--- retry ---\n" + c.text)
+            }
+        }
+        return verdicts
     }
 }
 

@@ -73,6 +73,19 @@ public final class WorldEnvironment: ExperimentEnvironment {
     }
 
     public func verifierJudge() throws -> any Judge { VerifierJudge(world: world) }
+
+    public var answerExtractor: any FinalAnswerExtractor { WorldAnswerExtractor() }
+}
+
+/// The world's flexible answer rule for the consensus judge, over every answer kind and from the
+/// response text alone (`AnswerExtractor.lastAnswer`): it knows the world's reply styles and filler
+/// words, not the instruction's family or its answer.
+public struct WorldAnswerExtractor: FinalAnswerExtractor {
+    public init() {}
+    public var identifier: String {
+        "world-answer/v1|" + String(ContentHash.fnv1a64(AnswerExtractor.fillerWords.sorted().joined(separator: ",")), radix: 16)
+    }
+    public func answer(in response: String) -> String? { AnswerExtractor.lastAnswer(response) }
 }
 
 /// A name the environment does not have.

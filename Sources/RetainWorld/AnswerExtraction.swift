@@ -100,6 +100,25 @@ public enum AnswerExtractor {
         }
     }
 
+    /// The last answer-like token of any kind, from the reply alone (for judges that compare
+    /// replies and know neither the answer nor its kind): a number with the numbers joined to it by
+    /// commas, canonical ("3, 5, 9", "42"), or a word that is not a filler word, as written; in a
+    /// reply of filler words only, its last word (the element symbol "So" in "The answer is So.").
+    /// So every response style's reply to the same answer gives the same string. nil if there is none.
+    public static func lastAnswer(_ text: String) -> String? {
+        var lastWord: String? = nil
+        for t in tokens(text).reversed() {
+            switch t {
+            case .number: return flexible(text, kind: .integerList)
+            case .word(let w):
+                if !fillerWords.contains(w.lowercased()) { return w }
+                if lastWord == nil { lastWord = w }
+            default: continue
+            }
+        }
+        return lastWord
+    }
+
     /// `candidate` in canonical form if it is, entirely, a well-formed answer of `kind`.
     public static func exact(_ candidate: String, kind: AnswerKind) -> String? {
         let c = candidate.trimmingCharacters(in: .whitespaces)

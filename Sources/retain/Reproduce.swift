@@ -66,8 +66,20 @@ enum ReproduceSpec {
         // times as many steps as domain-only; the control separates "which data" from "how long").
         var arms: [Arm] = [.instruct, .domainOnly, .domainOnlyRepeated, .publicMix("publicA"), .publicMix("publicB"),
                            .publicMix("publicC"), .reconstructedMix, .oracleReplay]
-        if preset != .quick { arms += [.oneModelOneResponse, .oneModelThreeSelfJudged] }
         var synthesis = SynthesisSpec()
+        if preset != .quick {
+            // The paper's ablations, and the judge-set ablation: which committee selects correct
+            // responses. likelihood-only is the method's own committee (its stages are
+            // reconstructed-mix's); the verifier, which sees the world's answers, is the ceiling.
+            synthesis.judgeSets = [
+                "likelihood-only": synthesis.judges,
+                "consensus-only": [JudgeSpec(kind: .consensus)],
+                "likelihood-consensus": synthesis.judges + [JudgeSpec(kind: .consensus)],
+                "verifier": [.verifier],
+            ]
+            arms += [.oneModelOneResponse, .oneModelThreeSelfJudged]
+                + ["likelihood-only", "consensus-only", "likelihood-consensus", "verifier"].map { Arm.judgeSet($0) }
+        }
         var mix = MixSpec()
         var training = TrainingSpec()
         switch preset {

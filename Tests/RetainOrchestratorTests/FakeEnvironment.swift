@@ -35,6 +35,9 @@ final class FakeEnvironment: ExperimentEnvironment {
                 if q.hasPrefix("Please act as an impartial judge") {
                     return Completion(text: "Score: \(1 + Int(hash(name + q) % 5))", finishReason: .stop)
                 }
+                if q.hasPrefix("Please act as a careful grader") {
+                    return Completion(text: "Verdict: \(hash(name + q) % 2 == 0 ? "correct" : "incorrect")", finishReason: .stop)
+                }
                 let words = q.split { !$0.isNumber }.compactMap { Int($0) }
                 let right = words.reduce(0, +)
                 let wrong = hash(name + q + String(options.seed)) % 3 == 0
@@ -90,6 +93,16 @@ final class FakeEnvironment: ExperimentEnvironment {
     }
 
     func verifierJudge() throws -> any Judge { Verifier() }
+
+    /// Every instruction is valid and the family mix is the original's; correct as the verifier says.
+    func fidelity(of conversations: [Conversation]) -> SetFidelity? {
+        guard !conversations.isEmpty else { return nil }
+        let correct = conversations.filter { c in
+            let sum = (c.instruction ?? "").split { !$0.isNumber }.compactMap { Int($0) }.reduce(0, +)
+            return c.response?.hasSuffix(" \(sum)") == true
+        }.count
+        return SetFidelity(validShare: 1, totalVariation: 0, correct: Double(correct) / Double(conversations.count))
+    }
 }
 
 /// A trainer that fails on its n-th run, standing in for a process killed mid-experiment.

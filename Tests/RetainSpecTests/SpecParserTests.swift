@@ -72,6 +72,17 @@ final class SpecExampleTests: XCTestCase {
         XCTAssertEqual(spec.training, TrainingSpec())
         XCTAssertEqual(spec.evaluation, EvaluationSpec())
     }
+
+    func testJudgeSetsExampleParses() throws {
+        let spec = try SpecParser.load(path: Self.examples.appendingPathComponent("judge-sets.yaml").path)
+        XCTAssertEqual(spec.arms, [.instruct, .reconstructedMix, .judgeSet("consensus-only"), .judgeSet("likelihood-consensus"),
+                                   .judgeSet("verifier")])
+        XCTAssertEqual(spec.synthesis.judges, SynthesisSpec().judges)
+        XCTAssertEqual(spec.synthesis.judgeSets["likelihood-only"], spec.synthesis.judges)
+        XCTAssertEqual(spec.synthesis.judgeSets.keys.sorted(),
+                       ["check-instruct", "consensus-only", "likelihood-consensus", "likelihood-only", "verifier"])
+        XCTAssertEqual(spec.synthesis.judgeSets["check-instruct"], [.check("instruct")])
+    }
 }
 
 final class SpecDefaultsTests: XCTestCase {
@@ -346,7 +357,7 @@ final class SpecErrorTests: XCTestCase {
             arms: [instruct]
             """
         assertSpecError(kind, .invalidValue, line: 5, column: 14, path: "synthesis.judges[1].kind",
-                        contains: ["expected one of likelihood | prompt | verifier, found \"promt\"; did you mean \"prompt\"?"])
+                        contains: ["expected one of likelihood | prompt | verifier | consensus | check, found \"promt\"; did you mean \"prompt\"?"])
         let model = """
             experiment: x
             synthesis:
@@ -633,5 +644,124 @@ final class SpecHashTests: XCTestCase {
         let again = try SpecParser.parse(yaml: custom.canonicalYAML, file: "canonical.yaml")
         XCTAssertEqual(again, custom)
         XCTAssertTrue(custom.canonicalYAML.hasPrefix("experiment: \"123\"\n"), custom.canonicalYAML)
+    }
+}
+
+final class JudgeSetSpecTests: XCTestCase {
+    static let yaml = """
+        experiment: x
+        synthesis:
+          judges: [{kind: likelihood, model: instruct}]
+          judge_sets:
+            consensus-only: [{kind: consensus}]
+            with.check:
+              - {kind: likelihood, model: instruct}
+              - {kind: check, model: vendor-b}
+              - {kind: consensus}
+            verifier: [{kind: verifier}]
+        arms: [instruct, reconstructed-mix, judge-set:consensus-only, judge-set:verifier]
+        sweep: {arm: judge-set:verifier, general_shares: [0.5]}
+        """
+
+    func testJudgeSetsAndTheirArmsParse() throws {
+        let spec = try SpecParser.parse(yaml: Self.yaml, file: "spec.yaml")
+        XCTAssertEqual(spec.synthesis.judgeSets, [
+            "consensus-only": [.consensus],
+            "with.check": [.likelihood("instruct"), .check("vendor-b"), .consensus],
+            "verifier": [.verifier],
+        ])
+        XCTAssertEqual(spec.arms, [.instruct, .reconstructedMix, .judgeSet("consensus-only"), .judgeSet("verifier")])
+        XCTAssertEqual(spec.sweep?.arm, .judgeSet("verifier"))
+        XCTAssertEqual(spec.synthesis.judges, [.likelihood("instruct")], "judge sets leave the committee alone")
+
+        // Canonical forms carry the sets; parsing the canonical YAML gives the same spec.
+        XCTAssertTrue(try spec.canonicalJSON().contains("\"judge_sets\":{\"consensus-only\":[{\"kind\":\"consensus\"}]"))
+        XCTAssertTrue(spec.canonicalYAML.contains("""
+              judge_sets:
+                consensus-only:
+                  - {kind: consensus}
+                verifier:
+                  - {kind: verifier}
+                with.check:
+                  - {kind: likelihood, model: instruct}
+                  - {kind: check, model: vendor-b}
+            """), spec.canonicalYAML)
+        XCTAssertEqual(try SpecParser.parse(yaml: spec.canonicalYAML, file: "canonical.yaml"), spec)
+        XCTAssertEqual(try JSONDecoder().decode(ExperimentSpec.self, from: Data(try spec.canonicalJSON().utf8)), spec)
+    }
+
+    func testNoJudgeSetsLeaveTheSpecAsBefore() throws {
+        let plain = try SpecParser.parse(yaml: "experiment: x\narms: [reconstructed-mix]\n", file: "spec.yaml")
+        let empty = try SpecParser.parse(yaml: "experiment: x\nsynthesis: {judge_sets: {}}\narms: [reconstructed-mix]\n", file: "spec.yaml")
+        let null = try SpecParser.parse(yaml: "experiment: x\nsynthesis: {judge_sets: null}\narms: [reconstructed-mix]\n", file: "spec.yaml")
+        XCTAssertEqual(plain, empty)
+        XCTAssertEqual(plain, null)
+        XCTAssertEqual(plain, ExperimentSpec(experiment: "x", arms: [.reconstructedMix]))
+        // Absent from the canonical JSON, so the content hash of a spec without judge sets is what
+        // it was before they existed.
+        XCTAssertFalse(try plain.canonicalJSON().contains("judge_sets"))
+        var spec = plain
+        spec.synthesis.judgeSets = [:]
+        XCTAssertEqual(try spec.contentHash(), try plain.contentHash())
+        XCTAssertTrue(plain.canonicalYAML.contains("  judge_sets: {}\n"))
+        XCTAssertEqual(try SpecParser.parse(yaml: plain.canonicalYAML, file: "canonical.yaml"), plain)
+    }
+
+    func testJudgeSetErrorsArePositioned() {
+        let unknown = "experiment: x\nsynthesis:\n  judge_sets:\n    consensus-only: [{kind: consensus}]\narms: [instruct, judge-set:consenus-only]\n"
+        assertSpecError(unknown, .inconsistent, line: 5, column: 18, path: "arms[1]",
+                        contains: ["unknown judge set \"consenus-only\"; did you mean \"judge-set:consensus-only\"?",
+                                   "(synthesis.judge_sets declares: consensus-only)"])
+        assertSpecError("experiment: x\narms: [judge-set:a]\n", .inconsistent, line: 2, column: 8, path: "arms[0]",
+                        contains: ["unknown judge set \"a\" (synthesis.judge_sets declares none)"])
+        func set(_ line: String) -> String { "experiment: x\nsynthesis:\n  judge_sets:\n    \(line)\narms: [instruct]\n" }
+        assertSpecError(set("empty: []"), .outOfRange, line: 4, column: 12, path: "synthesis.judge_sets.empty",
+                        contains: ["expected a list of at least 1 judges, found an empty list"])
+        assertSpecError(set("a: ~"), .missingRequired, line: 4, column: 8, path: "synthesis.judge_sets.a",
+                        contains: ["expected a non-empty list of judges"])
+        assertSpecError(set("a: [{kind: check}]"), .missingRequired, line: 4, column: 9, path: "synthesis.judge_sets.a[0].model",
+                        contains: ["a model for a check judge"])
+        assertSpecError(set("a: [{kind: consensus}, {kind: consensus}]"), .duplicate, line: 4, column: 28,
+                        path: "synthesis.judge_sets.a[1]", contains: ["duplicate judge {consensus}"])
+        assertSpecError(set("a: [{kind: consensu}]"), .invalidValue, line: 4, column: 16, path: "synthesis.judge_sets.a[0].kind",
+                        contains: ["did you mean \"consensus\"?"])
+        assertSpecError(set("\"bad name\": [{kind: consensus}]"), .invalidValue, line: 4, column: 5,
+                        path: "synthesis.judge_sets.bad name", contains: ["judge set name must match [A-Za-z0-9._-]{1,64}, found \"bad name\""])
+        assertSpecError("experiment: x\nsynthesis:\n  judge_sets: [{kind: consensus}]\narms: [instruct]\n", .wrongType, line: 3,
+                        column: 15, path: "synthesis.judge_sets", contains: ["expected a mapping from judge set names to lists of judges"])
+        let consensusModel = """
+            experiment: x
+            synthesis:
+              judge_sets:
+                a:
+                  - {kind: consensus, model: instruct}
+            arms: [instruct]
+            """
+        assertSpecError(consensusModel, .invalidValue, line: 5, column: 34, path: "synthesis.judge_sets.a[0].model",
+                        contains: ["a consensus judge takes no model (it compares the responses' answers with each other), found \"instruct\""])
+        // The same rule in synthesis.judges.
+        assertSpecError("experiment: x\nsynthesis:\n  judges: [{kind: consensus, model: vendor-b}]\narms: [instruct]\n", .invalidValue,
+                        line: 3, column: 37, path: "synthesis.judges[0].model", contains: ["a consensus judge takes no model"])
+    }
+
+    func testJudgeSetArmSpellings() throws {
+        XCTAssertEqual(try Arm(parsing: "judge-set:a.b_c-1"), .judgeSet("a.b_c-1"))
+        XCTAssertEqual(Arm.judgeSet("v").name, "judge-set:v")
+        XCTAssertEqual(Arm.judgeSet("v").judgeSet, "v")
+        XCTAssertNil(Arm.reconstructedMix.judgeSet)
+        XCTAssertTrue(Arm.judgeSet("v").isMix)
+        XCTAssertTrue(Arm.judgeSet("v").needsSynthesis)
+        XCTAssertTrue(Arm.judgeSet("v").isFineTuned)
+        XCTAssertTrue(ExperimentSpec(experiment: "x", arms: [.instruct, .judgeSet("v")]).needsSynthesis)
+        XCTAssertTrue(Arm.allowedSpellings.contains("judge-set:<name>"))
+        for (bad, fragment) in [("judge-set:", "judge-set needs a judge set name after the colon (e.g. judge-set:likelihood-only)"),
+                                ("judge-set", "judge-set needs a judge set name after a colon"),
+                                ("judge-set:a b", "judge set name must match"),
+                                ("judg-set:x", "did you mean \"judge-set:x\"?"),
+                                ("judge-sets", "did you mean \"judge-set:<name>\"?")] {
+            XCTAssertThrowsError(try Arm(parsing: bad), bad) { error in
+                XCTAssertTrue("\(error)".contains(fragment), "\(error)")
+            }
+        }
     }
 }

@@ -215,6 +215,33 @@ final class FamilyTests: XCTestCase {
         XCTAssertNil(ResponseStyle.original.strictAnswer(in: "I think the answer is 7."))
     }
 
+    /// The consensus judge's rule reads replies only: every style's reply to an answer gives the
+    /// same string, the right one, whatever the family, and a wrong answer gives another.
+    func testLastAnswerNeedsNeitherTheKindNorTheAnswer() {
+        let w = quickWorld
+        var rng = WorldRandom(seed: 7)
+        for f in w.families {
+            for _ in 0..<25 {
+                let instance = f.generate(&rng)
+                let answer = f.answer(for: instance)
+                let found = Set(ResponseStyle.all.map { AnswerExtractor.lastAnswer($0.render(answer)) })
+                XCTAssertEqual(found.count, 1, "\(f.name): \(answer) read as \(found)")
+                guard let a = found.first ?? nil else { XCTFail("\(f.name): no answer in \(answer)"); continue }
+                XCTAssert(AnswerExtractor.same(a, answer, kind: f.answerKind), "\(f.name): \(answer) read as \(a)")
+                for wrong in f.distractors(for: instance, rng: &rng) {
+                    XCTAssertNotEqual(AnswerExtractor.lastAnswer(ResponseStyle.original.render(wrong)), a, "\(f.name): \(wrong)")
+                }
+            }
+        }
+        XCTAssertEqual(AnswerExtractor.lastAnswer("From 9: sorted 1, 2,3 done."), "done")
+        XCTAssertEqual(AnswerExtractor.lastAnswer("Sure! Here it is: 1, 2,3."), "1, 2, 3")
+        XCTAssertEqual(AnswerExtractor.lastAnswer("The answer is VELORA."), "VELORA")
+        XCTAssertEqual(AnswerExtractor.lastAnswer("The answer is So."), "So", "filler words only: the last one")
+        XCTAssertEqual(AnswerExtractor.lastAnswer("Velora, I think it is"), "Velora")
+        XCTAssertEqual(AnswerExtractor.lastAnswer("42 is the answer"), "42")
+        XCTAssertNil(AnswerExtractor.lastAnswer("... !"))
+    }
+
     func testTemplateMatching() {
         let t = InstructionTemplate("Count the letter {c} in the word {w}.")
         XCTAssertEqual(t.match("Count the letter a in the word banana.", slots: ["c": .letter, "w": .word]), ["c": "a", "w": "banana"])
