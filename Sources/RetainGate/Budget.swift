@@ -62,9 +62,11 @@ public enum BudgetRule: Hashable, Sendable {
     /// `pinned:` — per-item outcomes (or, for format-1 files, mean accuracies) stay close to a
     /// pinned results file.
     case pinned(PinnedRule)
+    /// `detects_forgetting:` — a positive control: the arm must forget at least `minPoints`, significantly.
+    case detectsForgetting(DetectsForgettingRule)
 
     /// The YAML keys of the rules, in schema order.
-    public static let keys = ["general_forgetting", "domain_gain", "not_worse", "family_forgetting", "pinned"]
+    public static let keys = ["general_forgetting", "domain_gain", "not_worse", "family_forgetting", "pinned", "detects_forgetting"]
 
     /// The rule's YAML key.
     public var key: String {
@@ -74,6 +76,7 @@ public enum BudgetRule: Hashable, Sendable {
         case .notWorse: return "not_worse"
         case .familyForgetting: return "family_forgetting"
         case .pinned: return "pinned"
+        case .detectsForgetting: return "detects_forgetting"
         }
     }
 }
@@ -118,6 +121,25 @@ public struct GeneralForgettingRule: Hashable, Sendable {
     public var variant: MetricVariant
     public init(arm: String, maxPoints: Double, alpha: Double = 0.05, variant: MetricVariant = .mc) {
         self.arm = arm; self.maxPoints = maxPoints; self.alpha = alpha; self.variant = variant
+    }
+}
+
+/// `detects_forgetting: {arm, min_points, alpha?, variant?}` — a positive control, so a gate also
+/// fails when the experiment stops being able to see forgetting (a world, benchmark or training
+/// change that makes every arm look harmless). Passes only when both hold, measured as in
+/// `general_forgetting`:
+/// 1. the general drop −Ḡ is at least `minPoints`, and
+/// 2. it is significant (with ≥ 2 seeds the interval's upper bound is < 0; with 1 seed, a
+///    Holm-adjusted McNemar p < alpha on a general benchmark that dropped).
+public struct DetectsForgettingRule: Hashable, Sendable {
+    public var arm: String
+    /// Smallest drop that must be seen, points (0...100).
+    public var minPoints: Double
+    /// Significance level, in (0, 0.5]; default 0.05.
+    public var alpha: Double
+    public var variant: MetricVariant
+    public init(arm: String, minPoints: Double, alpha: Double = 0.05, variant: MetricVariant = .mc) {
+        self.arm = arm; self.minPoints = minPoints; self.alpha = alpha; self.variant = variant
     }
 }
 

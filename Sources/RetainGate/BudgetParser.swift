@@ -53,6 +53,7 @@ struct BudgetReader {
         "not_worse": ["arm", "than", "benchmark", "tolerance_points", "variant"],
         "family_forgetting": ["arm", "max_points", "metric", "benchmark", "variant"],
         "pinned": ["file", "max_points", "alpha", "exact", "tolerance_points"],
+        "detects_forgetting": ["arm", "min_points", "alpha", "variant"],
     ]
 
     func read(_ root: Node) throws -> BudgetFile {
@@ -121,6 +122,10 @@ struct BudgetReader {
             }
             return try context.number(node, r.path(field), in: bounds)
         }
+        func alpha() throws -> Double {
+            guard let node = r.value("alpha") else { return 0.05 }
+            return try context.number(node, r.path("alpha"), in: .openClosed(0, 0.5))
+        }
         func variant() throws -> MetricVariant {
             guard let node = r.value("variant") else { return defaultVariant }
             return try context.choice(node, r.path("variant"), BudgetReader.variants)
@@ -132,10 +137,11 @@ struct BudgetReader {
         }
         switch key {
         case "general_forgetting":
-            let alpha: Double
-            if let node = r.value("alpha") { alpha = try context.number(node, r.path("alpha"), in: .openClosed(0, 0.5)) } else { alpha = 0.05 }
             return .generalForgetting(GeneralForgettingRule(arm: try arm(), maxPoints: try points("max_points", .closed(0, 100)),
-                                                            alpha: alpha, variant: try variant()))
+                                                            alpha: try alpha(), variant: try variant()))
+        case "detects_forgetting":
+            return .detectsForgetting(DetectsForgettingRule(arm: try arm(), minPoints: try points("min_points", .closed(0, 100)),
+                                                            alpha: try alpha(), variant: try variant()))
         case "domain_gain":
             return .domainGain(DomainGainRule(arm: try arm(), minPoints: try points("min_points", .closed(-100, 100)),
                                               benchmark: try benchmark(default: .kind(.domain)), variant: try variant()))

@@ -38,6 +38,7 @@ public enum Gate {
         let results = try budget.budgets.map { b -> RuleResult in
             switch b.rule {
             case .generalForgetting(let rule): return try data.evaluate(rule, b)
+            case .detectsForgetting(let rule): return try data.evaluate(rule, b)
             case .domainGain(let rule): return try data.evaluate(rule, b)
             case .notWorse(let rule): return try data.evaluate(rule, b)
             case .familyForgetting(let rule): return try data.evaluate(rule, b)

@@ -13,25 +13,44 @@ extension GateData {
                    margin: margin, message: "\(passed ? "PASS" : "FAIL") \(budget.name): \(body)", details: details)
     }
 
+    /// Whether the general drop of `g` is significant at `alpha`: with ≥ 2 seeds the interval's
+    /// upper bound is < 0; with 1 seed, a Holm-adjusted McNemar p < alpha on a general benchmark
+    /// that dropped. Returns the evidence text with it.
+    func significantDrop(_ g: GroupDelta, alpha: Double) -> (significant: Bool, evidence: String) {
+        if let ci = g.summary.ci { return (ci.upper < 0, g.intervalText) }
+        let dropped = (g.comparisons.first ?? []).filter { $0.delta < 0 }
+        let best = dropped.map { (c: $0, p: $0.pHolm ?? $0.pMcNemar) }.min { $0.p < $1.p }
+        return (best.map { $0.p < alpha } ?? false,
+                best.map { "(1 seed, Holm-adjusted McNemar p = \(String(format: "%.3g", $0.p)) on \($0.c.benchmark))" }
+                    ?? "(1 seed, no general benchmark dropped)")
+    }
+
+    func evaluate(_ rule: DetectsForgettingRule, _ budget: Budget) throws -> RuleResult {
+        let g = try groupDelta(arm: rule.arm, field: "arm", selector: .kind(.general), variant: rule.variant,
+                               level: 1 - rule.alpha, budget)
+        let drop = -g.summary.mean
+        let margin = drop - rule.minPoints
+        let (significant, evidence) = significantDrop(g, alpha: rule.alpha)
+        let head = "\(rule.arm) general Δ \(Points.signed(g.summary.mean)) pts \(evidence)"
+        let passed = margin >= -Gate.tiePoints && significant
+        let body: String
+        if passed {
+            body = "\(head): a significant drop, \(Points.plain(margin)) pts beyond the \(Points.plain(rule.minPoints))-pt minimum"
+        } else if margin < -Gate.tiePoints {
+            body = "\(head): the drop falls \(Points.plain(-margin)) pts short of the \(Points.plain(rule.minPoints))-pt minimum the experiment must detect"
+        } else {
+            body = "\(head): the drop is not significant at alpha \(rule.alpha), so the experiment no longer detects this arm's forgetting"
+        }
+        return result(budget, passed: passed, measured: drop, threshold: rule.minPoints, margin: margin, body, details: seedDetails(g))
+    }
+
     func evaluate(_ rule: GeneralForgettingRule, _ budget: Budget) throws -> RuleResult {
         let g = try groupDelta(arm: rule.arm, field: "arm", selector: .kind(.general), variant: rule.variant,
                                level: 1 - rule.alpha, budget)
         let drop = -g.summary.mean
         let margin = rule.maxPoints - drop
         let exceeds = margin < -Gate.tiePoints
-        let significant: Bool
-        let evidence: String
-        if let ci = g.summary.ci {
-            significant = ci.upper < 0
-            evidence = g.intervalText
-        } else {
-            // One seed: Holm-adjusted McNemar on the seed's general benchmarks that dropped.
-            let dropped = (g.comparisons.first ?? []).filter { $0.delta < 0 }
-            let best = dropped.map { (c: $0, p: $0.pHolm ?? $0.pMcNemar) }.min { $0.p < $1.p }
-            significant = best.map { $0.p < rule.alpha } ?? false
-            evidence = best.map { "(1 seed, Holm-adjusted McNemar p = \(String(format: "%.3g", $0.p)) on \($0.c.benchmark))" }
-                ?? "(1 seed, no general benchmark dropped)"
-        }
+        let (significant, evidence) = significantDrop(g, alpha: rule.alpha)
         let head = "\(rule.arm) general Δ \(Points.signed(g.summary.mean)) pts \(evidence)"
         let budgetText = "the \(Points.plain(rule.maxPoints))-pt budget"
         let body: String

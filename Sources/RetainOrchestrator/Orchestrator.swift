@@ -383,7 +383,7 @@ public final class Orchestrator {
     func mix(_ run: ArmRun, seed: UInt64) throws -> StageNode<[Conversation]> {
         let general = try generalSource(run.arm, seed: seed)
         let config = Mixing.Config(generalShare: run.generalShare ?? spec.mix.generalShare, total: spec.mix.total, seed: seed,
-                                   domainFillsTotal: run.arm == .domainOnlyRepeated)
+                                   domainFillsTotal: run.arm == .domainOnlyRepeated, interleave: spec.mix.interleave)
         let inputs = ["env:\(environment.identifier):domain", general?.key ?? "none"]
         let hash = try StageRunner.hash(kind: "mix", version: StageVersion.mix, config: config, inputs: inputs)
         let label = "[seed \(seed)] mix \(run.name)"

@@ -67,6 +67,7 @@ extension ExperimentSpec {
         out.append("mix:")
         out.append("  general_share: \(YAMLText.number(spec.mix.generalShare))")
         out.append("  total: \(spec.mix.total.map(String.init) ?? "null")")
+        out.append("  interleave: \(spec.mix.interleave)")
         out.append("training:")
         out.append("  epochs: \(YAMLText.number(spec.training.epochs))")
         out.append("  learning_rate: \(YAMLText.number(spec.training.learningRate))")

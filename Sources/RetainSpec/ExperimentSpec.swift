@@ -227,9 +227,20 @@ public struct MixSpec: Codable, Hashable, Sendable {
     /// `total`: size of the mix, a positive integer. Default (nil): the whole domain set plus
     /// enough general data for `general_share`, i.e. domain size / (1 − general_share), rounded.
     public var total: Int?
+    /// `interleave`: spread the domain conversations evenly through each mix, so every batch carries
+    /// the mix ratio, instead of shuffling general and domain data together (where the domain
+    /// share of the last steps, which the model remembers best, varies from seed to seed). Default
+    /// false.
+    public var interleave: Bool {
+        get { storedInterleave ?? false }
+        set { storedInterleave = newValue ? true : nil }
+    }
+    /// Nil when false, so a spec without it encodes, and hashes, as it did before it existed.
+    var storedInterleave: Bool?
 
-    public init(generalShare: Double = 0.83, total: Int? = nil) {
+    public init(generalShare: Double = 0.83, total: Int? = nil, interleave: Bool = false) {
         self.generalShare = generalShare; self.total = total
+        self.interleave = interleave
     }
 
     /// The mix size for a domain set of `domainSize` conversations: `total` if given, else
@@ -240,7 +251,7 @@ public struct MixSpec: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case generalShare = "general_share", total
+        case generalShare = "general_share", total, storedInterleave = "interleave"
     }
 }
 

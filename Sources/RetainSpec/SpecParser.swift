@@ -197,10 +197,12 @@ struct ExperimentReader {
     }
 
     func readMix(_ node: Node, _ path: String) throws -> MixSpec {
-        let f = try Fields(node, path: path, allowed: ["general_share", "total"], context: context, what: "a mapping with general_share and total")
+        let f = try Fields(node, path: path, allowed: ["general_share", "total", "interleave"], context: context,
+                           what: "a mapping with general_share, total and interleave")
         var mix = MixSpec()
         if let n = f.value("general_share") { mix.generalShare = try context.number(n, f.path("general_share"), in: .open(0, 1)) }
         if let n = f.value("total") { mix.total = try context.integer(n, f.path("total"), in: 1...Int.max, rangeText: ">= 1") }
+        if let n = f.value("interleave") { mix.interleave = try context.boolean(n, f.path("interleave")) }
         return mix
     }
 

@@ -138,8 +138,11 @@ public final class LikelihoodJudge: Judge {
         // One request per distinct instruction with all its responses as continuations, so the
         // instruction's context is computed once (a paper-style pool has 9 responses each).
         // Requests hold at most 32 continuations, which any backend's batch can take.
-        var groups: [String: Int] = [:], requests: [LoglikelihoodRequest] = [], slot: [(request: Int, continuation: Int)] = []
+        // An empty response has no tokens to score: it gets the lowest score and stays out of the
+        // pool the bins are calibrated on.
+        var groups: [String: Int] = [:], requests: [LoglikelihoodRequest] = [], slot: [(request: Int, continuation: Int)?] = []
         for input in inputs {
+            guard !input.response.isEmpty else { slot.append(nil); continue }
             var r = groups[input.instruction] ?? -1
             if r < 0 || requests[r].continuations.count == 32 {
                 requests.append(LoglikelihoodRequest(messages: [.user(input.instruction)], continuations: []))
@@ -151,17 +154,21 @@ public final class LikelihoodJudge: Judge {
         }
         var scoredBefore = [0]
         for r in requests { scoredBefore.append(scoredBefore.last! + r.continuations.count) }
-        let scores = try model.loglikelihood(requests, progress: progress.map { p in { p(scoredBefore[min($0, requests.count)]) } })
-        let means = slot.map { s -> Double in
+        let scores = requests.isEmpty ? [] : try model.loglikelihood(requests, progress: progress.map { p in { p(scoredBefore[min($0, requests.count)]) } })
+        let means = slot.map { s -> Double? in
+            guard let s else { return nil }
             let c = scores[s.request][s.continuation]
             return c.logprob / Double(max(1, c.tokenCount))
         }
         let edges: [Double]
         switch bins {
         case let .fixed(e): edges = e
-        case .poolQuintiles: edges = Self.quintileEdges(means)
+        case .poolQuintiles: edges = Self.quintileEdges(means.compactMap { $0 })
         }
-        return means.map { m in JudgeVerdict(score: Double(1 + edges.filter { $0 < m }.count), raw: String(m)) }
+        return means.map { m in
+            guard let m else { return JudgeVerdict(score: 1, raw: "empty response") }
+            return JudgeVerdict(score: Double(1 + edges.filter { $0 < m }.count), raw: String(m))
+        }
     }
 
     /// The 20/40/60/80th percentiles (nearest rank) of `values`.

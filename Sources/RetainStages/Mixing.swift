@@ -13,9 +13,16 @@ public enum Mixing {
         /// shuffles), so the mix trains as many steps as a mix arm's. Nil (not encoded, so older
         /// stage hashes stay valid) means false.
         public var domainFillsTotal: Bool?
-        public init(generalShare: Double = 0.83, total: Int? = nil, seed: UInt64, domainFillsTotal: Bool = false) {
+        /// Spread the domain conversations evenly through the mix instead of shuffling the two
+        /// parts together, so every stretch of the mix (and every packed row, and so every batch
+        /// whatever order the trainer draws rows in) carries the mix ratio. Nil (not encoded, so
+        /// older stage hashes stay valid) means false.
+        public var interleave: Bool?
+        public init(generalShare: Double = 0.83, total: Int? = nil, seed: UInt64, domainFillsTotal: Bool = false,
+                    interleave: Bool = false) {
             self.generalShare = generalShare; self.total = total; self.seed = seed
             self.domainFillsTotal = domainFillsTotal ? true : nil
+            self.interleave = interleave ? true : nil
         }
     }
 
@@ -36,6 +43,7 @@ public enum Mixing {
     /// of this seed get (round(total × (1 − share)), or the whole domain set when `total` is nil),
     /// because the domain, general and order draws use separate streams of the seed. With
     /// `domainFillsTotal` the domain part is the whole total instead (its first passes are the same draws).
+    /// With `interleave` the two parts keep their draw order and the domain part is spread evenly.
     public static func run(domain: [Conversation], general: [Conversation]?, config: Config) throws -> (conversations: [Conversation], stats: Stats) {
         guard !domain.isEmpty else { throw StageError.invalidInput("the domain set is empty") }
         guard config.generalShare > 0, config.generalShare < 1 else {
@@ -57,10 +65,33 @@ public enum Mixing {
                                generalSourceSize: 0))
         }
         guard !general.isEmpty else { throw StageError.invalidInput("the general source is empty") }
-        var mix = draw(general, count: nGeneral, rng: &generalRng) + domainPart
-        mix.shuffle(using: &orderRng)
+        let generalPart = draw(general, count: nGeneral, rng: &generalRng)
+        let mix: [Conversation]
+        if config.interleave == true {
+            // Both parts are already in shuffled order (whole shuffled passes).
+            mix = interleaved(generalPart, domainPart)
+        } else {
+            var shuffled = generalPart + domainPart
+            shuffled.shuffle(using: &orderRng)
+            mix = shuffled
+        }
         return (mix, Stats(total: nGeneral + nDomain, general: nGeneral, domain: nDomain, generalDistinct: min(nGeneral, general.count),
                            domainDistinct: min(nDomain, domain.count), generalSourceSize: general.count))
+    }
+
+    /// `a` and `b` merged with `b`'s items spread evenly: after every prefix of n items, the
+    /// number taken from `b` is the rounding of n·|b|/(|a|+|b|) (at most half an item off).
+    public static func interleaved<T>(_ a: [T], _ b: [T]) -> [T] {
+        let total = a.count + b.count
+        var out: [T] = []
+        out.reserveCapacity(total)
+        var ia = 0, ib = 0
+        for n in stride(from: 1, through: total, by: 1) {
+            // Integer form of round(n·|b| / total): floor((2·n·|b| + total) / (2·total)).
+            let wantB = (2 * n * b.count + total) / (2 * total)
+            if ib < wantB { out.append(b[ib]); ib += 1 } else { out.append(a[ia]); ia += 1 }
+        }
+        return out
     }
 
     /// `count` items: whole shuffled passes over `items`, the last one partial.

@@ -58,9 +58,9 @@ extension VendorPlan {
             return VendorPlan(
                 vocabSize: 768,
                 model: ModelConfig(vocabSize: 768, dModel: 128, nLayers: 4, nHeads: 8, nKVHeads: 4, ffnHidden: 384, maxSeqLen: 128),
-                pretraining: TrainingHyperparameters(batchSize: 16, epochs: 30, learningRate: 2e-3, seed: 1),
-                sft: TrainingHyperparameters(batchSize: 16, epochs: 5, learningRate: 2e-3, seed: 2),
-                otherModelsEpochs: 1, sftRoleWeights: roleWeights, models: models)
+                pretraining: TrainingHyperparameters(batchSize: 8, epochs: 15, learningRate: 2e-3, seed: 1),
+                sft: TrainingHyperparameters(batchSize: 16, epochs: 4, learningRate: 2e-3, seed: 2),
+                otherModelsEpochs: 0.5, sftRoleWeights: roleWeights, models: models)
         case .default:
             // The quick architecture on the bigger world, sized so the vendor pipeline takes a few
             // minutes cold and `retain reproduce` (five seeds) leaves most of its budget to the arms.

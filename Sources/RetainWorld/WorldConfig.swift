@@ -118,7 +118,7 @@ public struct WorldConfig: Codable, Hashable, Sendable {
                 corpusPasses: 4, domainFactFrequency: 0.6, fillerDocumentsPerPass: 20,
                 originalSize: 3000, originalTemplatesPerFamily: 3, originalMixSkew: 1.0,
                 publicSets: publicSets(size: 2000), domainSize: 600,
-                generalItemsPerFamily: 20, domainItemsPerFamily: 20)
+                generalItemsPerFamily: 40, domainItemsPerFamily: 20)
         case .default:
             // The reproduction: enough entities that knowledge is not trivially memorised, enough
             // items per family (50) that a per-family accuracy moves in steps of 2 points, and 400

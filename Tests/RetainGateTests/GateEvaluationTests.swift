@@ -98,6 +98,34 @@ final class GateEvaluationTests: XCTestCase {
                       strong.rules[0].message)
     }
 
+    func testDetectsForgettingIsAPositiveControl() throws {
+        // reconstructed-mix: per-seed Δ −4, −5, −4.5, 95% CI −5.74…−3.26 (significant).
+        let result = try evaluate("""
+        budgets:
+          - name: sees 4 points
+            detects_forgetting: {arm: reconstructed-mix, min_points: 4}
+          - name: sees 5 points
+            detects_forgetting: {arm: reconstructed-mix, min_points: 5}
+          - name: sees it at 0.001
+            detects_forgetting: {arm: reconstructed-mix, min_points: 4, alpha: 0.001}
+        """, try Synthetic.threeSeeds())
+        XCTAssertEqual(result.rules.map(\.passed), [true, false, false])
+        XCTAssertEqual(result.rules[0].measured!, 4.5, accuracy: 1e-9)
+        XCTAssertEqual(result.rules[0].margin!, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(result.rules[0].message, "PASS sees 4 points: reconstructed-mix general Δ −4.50 pts (95% CI −5.74…−3.26): "
+                       + "a significant drop, 0.50 pts beyond the 4.00-pt minimum")
+        XCTAssertEqual(result.rules[1].margin!, -0.5, accuracy: 1e-9)
+        XCTAssertTrue(result.rules[1].message.contains("falls 0.50 pts short of the 5.00-pt minimum"), result.rules[1].message)
+        // At alpha 0.001 the interval −4.5 ± 31.6 · 0.5 / √3 includes 0: big enough, but not detected.
+        XCTAssertTrue(result.rules[2].message.contains("not significant at alpha 0.001"), result.rules[2].message)
+        XCTAssertEqual(result.exitCode, 1)
+        // One seed: 10 lost, none regained is detected (Holm p 0.0039); 10 lost, 3 regained is not.
+        let yaml = "budgets:\n  - name: d\n    detects_forgetting: {arm: reconstructed-mix, min_points: 3}\n"
+        XCTAssertEqual(try evaluate(yaml, try Synthetic.oneSeed(n10: 10, n01: 0)).exitCode, 0)
+        XCTAssertEqual(try evaluate(yaml, try Synthetic.oneSeed(n10: 10, n01: 3)).exitCode, 1)
+        XCTAssertThrowsError(try budget("budgets:\n  - name: d\n    detects_forgetting: {arm: x, min_points: -1}\n"))
+    }
+
     func testDomainGainAndNotWorseFailures() throws {
         let result = try evaluate("""
         budgets:

@@ -144,7 +144,7 @@ final class SpecDefaultsTests: XCTestCase {
                 - {kind: prompt, model: vendor-b}
                 - {kind: verifier}
               min_score: 3.5
-            mix: {general_share: 0.5, total: 1200}
+            mix: {general_share: 0.5, total: 1200, interleave: true}
             training: {epochs: 0.5, learning_rate: 2.0e-4, batch_size: 8, warmup_fraction: 0, user_token_weight: 0.25, tokens: 40960}
             evaluation: {max_tokens: 16, benchmarks: [domain]}
             arms: [public-mix:my.set_1, oracle-replay, domain-only-repeated]
@@ -156,7 +156,10 @@ final class SpecDefaultsTests: XCTestCase {
         XCTAssertEqual(spec.synthesis.instructions, 1000)
         XCTAssertEqual(spec.synthesis.judges, [.prompt("vendor-b"), .verifier])
         XCTAssertEqual(spec.synthesis.minScore, 3.5)
-        XCTAssertEqual(spec.mix, MixSpec(generalShare: 0.5, total: 1200))
+        XCTAssertEqual(spec.mix, MixSpec(generalShare: 0.5, total: 1200, interleave: true))
+        XCTAssertTrue(spec.canonicalYAML.contains("  interleave: true\n"))
+        // false is the default and, like an absent key, leaves the canonical JSON (and the hash) as before.
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(MixSpec(interleave: false)), as: UTF8.self).contains("interleave"))
         XCTAssertEqual(spec.mix.mixSize(domainSize: 600), 1200)
         XCTAssertEqual(MixSpec().mixSize(domainSize: 600), 3529)   // 600 / 0.17 = 3529.4
         XCTAssertEqual(spec.training, TrainingSpec(epochs: 0.5, learningRate: 2e-4, batchSize: 8, warmupFraction: 0, userTokenWeight: 0.25,
@@ -268,6 +271,8 @@ final class SpecErrorTests: XCTestCase {
                         path: "synthesis.min_score", contains: ["0...5"])
         assertSpecError("experiment: x\narms: [instruct]\nmix: {total: 0}\n", .outOfRange, line: 3, column: 14, path: "mix.total",
                         contains: ["expected an integer >= 1, found 0"])
+        assertSpecError("experiment: x\narms: [instruct]\nmix: {interleave: sometimes}\n", .wrongType, line: 3, column: 19,
+                        path: "mix.interleave", contains: ["sometimes"])
         assertSpecError("experiment: x\nseeds: [1, -2]\narms: [instruct]\n", .outOfRange, line: 2, column: 12, path: "seeds[1]",
                         contains: ["expected a non-negative integer"])
         assertSpecError("experiment: x\nseeds: []\narms: [instruct]\n", .outOfRange, line: 2, column: 8, path: "seeds",

@@ -94,6 +94,23 @@ final class JudgingSelectionMixingTests: XCTestCase {
         XCTAssertEqual(fixed.map(\.score), [5, 4, 4, 3, 3, 2, 2, 1, 1, 1])
     }
 
+    func testLikelihoodJudgeScoresAnEmptyResponseLowestWithoutAskingTheModel() throws {
+        // A weak generator can end its turn at once; an engine refuses an empty continuation.
+        let model = ScriptedLanguageModel(identifier: "lm", reply: { _, _ in Completion(text: "", finishReason: .stop) },
+                                          score: { _, c in
+                                              precondition(!c.isEmpty, "an empty continuation reached the model")
+                                              return -Double(c.count) * Double(Int(c.prefix(2))!) / 10 })
+        let responses = (1...10).map { String(format: "%02d", $0) + "xxxxxxxx" }
+        let inputs = ([""] + responses.prefix(5) + [""] + responses.suffix(5)).map { JudgeInput(instruction: "q", response: $0) }
+        let verdicts = try LikelihoodJudge(name: "l", model: model).score(inputs, progress: nil)
+        // The ten non-empty ones are binned among themselves, exactly as without the empty ones.
+        XCTAssertEqual(verdicts.map(\.score), [1, 5, 5, 4, 4, 3, 1, 3, 2, 2, 1, 1])
+        XCTAssertEqual(verdicts[0].raw, "empty response")
+        XCTAssertEqual(model.loglikelihoodRequests.flatMap(\.continuations).count, 10)
+        let onlyEmpty = try LikelihoodJudge(name: "l", model: model).score([JudgeInput(instruction: "q", response: "")], progress: nil)
+        XCTAssertEqual(onlyEmpty.map(\.score), [1])
+    }
+
     func testMixingRatiosAreExactAndDeterministic() throws {
         let domain = (0..<170).map { Conversation(messages: [.user("d\($0)"), .assistant("x")], source: "domain") }
         let general = (0..<500).map { Conversation(messages: [.user("g\($0)"), .assistant("y")], source: "general") }
@@ -129,6 +146,36 @@ final class JudgingSelectionMixingTests: XCTestCase {
         XCTAssertFalse(plain.contains("domainFillsTotal"))
         XCTAssertThrowsError(try Mixing.run(domain: [], general: general, config: .init(seed: 1)))
         XCTAssertThrowsError(try Mixing.run(domain: domain, general: general, config: .init(generalShare: 1, seed: 1)))
+    }
+
+    func testInterleavedMixSpreadsTheDomainEvenly() throws {
+        let domain = (0..<170).map { Conversation(messages: [.user("d\($0)"), .assistant("x")], source: "domain") }
+        let general = (0..<500).map { Conversation(messages: [.user("g\($0)"), .assistant("y")], source: "general") }
+        let shuffled = try Mixing.run(domain: domain, general: general, config: .init(generalShare: 0.83, seed: 1)).conversations
+        let (mix, stats) = try Mixing.run(domain: domain, general: general, config: .init(generalShare: 0.83, seed: 1, interleave: true))
+        // The same examples as the shuffled mix of this seed, in another order.
+        XCTAssertEqual(stats.total, 1000)
+        XCTAssertEqual(mix.map(\.messages[0].content).sorted(), shuffled.map(\.messages[0].content).sorted())
+        // After every prefix of n, the domain count is round(n · 170 / 1000): never more than half off.
+        var seen = 0
+        for (i, c) in mix.enumerated() {
+            if c.source == "domain" { seen += 1 }
+            XCTAssertLessThanOrEqual(abs(Double(seen) - Double(i + 1) * 0.17), 0.5 + 1e-9, "prefix \(i + 1)")
+        }
+        // Every window of 100 holds 17 domain examples, give or take one; a shuffle does not.
+        func windowCounts(_ m: [Conversation]) -> [Int] {
+            stride(from: 0, to: 1000, by: 100).map { s in m[s..<(s + 100)].filter { $0.source == "domain" }.count }
+        }
+        XCTAssertTrue(windowCounts(mix).allSatisfy { (16...18).contains($0) }, "\(windowCounts(mix))")
+        XCTAssertFalse(windowCounts(shuffled).allSatisfy { (16...18).contains($0) }, "\(windowCounts(shuffled))")
+        XCTAssertEqual(mix, try Mixing.run(domain: domain, general: general, config: .init(generalShare: 0.83, seed: 1, interleave: true)).conversations)
+        // Domain-only mixes have nothing to interleave with; the flag is not encoded when false.
+        XCTAssertEqual(try Mixing.run(domain: domain, general: nil, config: .init(seed: 1, interleave: true)).conversations,
+                       try Mixing.run(domain: domain, general: nil, config: .init(seed: 1)).conversations)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(Mixing.Config(seed: 1)), as: UTF8.self).contains("interleave"))
+        XCTAssertEqual(Mixing.interleaved([1, 2, 3], [Int]()), [1, 2, 3])
+        XCTAssertEqual(Mixing.interleaved([Int](), [7, 8]), [7, 8])
+        XCTAssertEqual(Mixing.interleaved([1, 2, 3, 4, 5, 6], [7, 8]), [1, 7, 2, 3, 4, 8, 5, 6])
     }
 
     struct ExactChecker: AnswerChecker {
