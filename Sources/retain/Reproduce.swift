@@ -19,7 +19,7 @@ struct Reproduce: ParsableCommand {
             """)
 
     @Option(help: "World size: quick, default or full.") var preset: WorldPreset = .quick
-    @Option(help: "Replicate seeds (default: 2 for quick, 5 otherwise).") var seeds: Int?
+    @Option(help: "Replicate seeds (default: 3 for quick, 5 otherwise).") var seeds: Int?
     @Option(help: "The SQLite store (default runs/reproduce-<preset>.sqlite).") var db: String?
     @Option(help: "Directory for the Markdown and HTML reports.") var reports = "reports"
     @Option(help: "Vendor model cache directory (default $RETAIN_CACHE or ~/.cache/retain).") var cache: String?
