@@ -75,6 +75,10 @@ let package = Package(
         .target(name: "RetainTestSupport", dependencies: ["RetainCore"], swiftSettings: cpuFlags),
 
         // The built-in world's vendor: trains and caches its tokenizer, base and released models.
+        // Dataset files (OpenAI messages, Alpaca, ShareGPT) with positioned errors. Parses untrusted
+        // input, so it builds with the default -O (bounds checks kept), not -Ounchecked.
+        .target(name: "RetainDatasets", dependencies: ["RetainCore"]),
+
         .target(name: "RetainVendor", dependencies: ["RetainCore", "RetainWorld", "RetainBackends", "RetainEngine", "RetainTokenizer", "RetainStages", "RetainOrchestrator"],
                 swiftSettings: cpuFlags),
 
@@ -83,7 +87,7 @@ let package = Package(
             dependencies: [
                 "RetainEngine", "RetainTokenizer", "RetainBackends", "RetainCore", "RetainWorld", "RetainVendor",
                 "RetainStages", "RetainStore", "RetainSpec", "RetainAnalysis", "RetainOrchestrator",
-                "RetainReport", "RetainGate",
+                "RetainReport", "RetainGate", "RetainDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags),
@@ -100,6 +104,7 @@ let package = Package(
         .testTarget(name: "RetainAnalysisTests", dependencies: ["RetainAnalysis", "RetainCore"], exclude: ["Fixtures"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainReportTests", dependencies: ["RetainReport", "RetainAnalysis", "RetainCore"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainGateTests", dependencies: ["RetainGate", "RetainAnalysis", "RetainCore"], swiftSettings: cpuFlags),
+        .testTarget(name: "RetainDatasetsTests", dependencies: ["RetainDatasets", "RetainCore", "RetainWorld"]),
         // End to end through the built `retain` binary.
         .testTarget(name: "RetainCLITests", dependencies: ["RetainStore"], swiftSettings: cpuFlags),
         .testTarget(name: "RetainOrchestratorTests", dependencies: ["RetainOrchestrator", "RetainAnalysis", "RetainStages", "RetainStore", "RetainSpec", "RetainCore", "RetainTestSupport"], swiftSettings: cpuFlags),

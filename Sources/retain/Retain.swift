@@ -5,7 +5,7 @@ struct Retain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retain",
         abstract: "Measure and mitigate catastrophic forgetting in supervised fine-tuning.",
-        subcommands: [Reproduce.self, Run.self, Report.self, Compare.self, Gate.self, Export.self, WorldCommand.self, Bench.self])
+        subcommands: [Reproduce.self, Run.self, Report.self, Compare.self, Gate.self, Export.self, WorldCommand.self, DataCommand.self, Bench.self])
 }
 
 @main

@@ -17,7 +17,7 @@ final class KillResumeTests: XCTestCase {
         arms: [instruct, domain-only, reconstructed-mix, one-model-one-response]
         """
 
-    func binary() throws -> URL {
+    static func binary() throws -> URL {
         for config in ["debug", "release"] {
             let url = Self.packageRoot.appendingPathComponent(".build/\(config)/retain")
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
@@ -28,7 +28,7 @@ final class KillResumeTests: XCTestCase {
     /// Starts retain with stdout and stderr going to `log` (a pipe nobody reads could fill and block it).
     func launch(_ arguments: [String], environment: [String: String], log: String) throws -> Process {
         let p = Process()
-        p.executableURL = try binary()
+        p.executableURL = try Self.binary()
         p.arguments = arguments
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         FileManager.default.createFile(atPath: log, contents: nil)
