@@ -47,7 +47,7 @@ public final class Orchestrator {
     public struct ArmRun: Hashable, Sendable {
         public var arm: Arm
         public var generalShare: Double?
-        public var name: String { generalShare.map { arm.name + "@" + String(format: "%.2f", $0) } ?? arm.name }
+        public var name: String { generalShare.map { SweepSpec.pointName(arm: arm, share: $0) } ?? arm.name }
     }
 
     public var armRuns: [ArmRun] {

@@ -330,6 +330,10 @@ public struct SweepSpec: Codable, Hashable, Sendable {
         self.arm = arm; self.generalShares = generalShares
     }
 
+    /// The name of `arm` run at `share`: the share to 2 decimals (`reconstructed-mix@0.70`). The
+    /// parser rejects shares whose names would collide.
+    public static func pointName(arm: Arm, share: Double) -> String { arm.name + "@" + String(format: "%.2f", share) }
+
     enum CodingKeys: String, CodingKey {
         case arm, generalShares = "general_shares"
     }

@@ -279,6 +279,17 @@ struct ExperimentReader {
         let items = try context.list(sharesNode, sharesPath, of: "general shares in (0, 1)", count: 1...20)
         let shares = try items.enumerated().map { i, item in try context.number(item, "\(sharesPath)[\(i)]", in: .open(0, 1)) }
         try context.requireUnique(shares, items, sharesPath, what: "share") { Bounds.format($0) }
+        // Sweep points are named to 2 decimals; two shares with one name would collide in the store.
+        var byName: [String: Int] = [:]
+        for (i, share) in shares.enumerated() {
+            let name = SweepSpec.pointName(arm: sweptArm, share: share)
+            if let earlier = byName[name] {
+                throw context.error(.duplicate, items[i], "\(sharesPath)[\(i)]",
+                                    "share \(Bounds.format(share)) and \(sharesPath)[\(earlier)] (\(Bounds.format(shares[earlier]))) both name the arm \"\(name)\" "
+                                    + "(sweep points are named to 2 decimals); give shares that differ at the second decimal")
+            }
+            byName[name] = i
+        }
         return SweepSpec(arm: sweptArm, generalShares: shares)
     }
 }

@@ -458,6 +458,10 @@ final class SpecErrorTests: XCTestCase {
                         line: 3, column: 30, path: "synthesis.judges[1]")
         assertSpecError("experiment: x\narms: [reconstructed-mix]\nsweep: {arm: reconstructed-mix, general_shares: [0.5, 0.50]}\n",
                         .duplicate, line: 3, column: 55, path: "sweep.general_shares[1]")
+        // Distinct shares that name the same arm (reconstructed-mix@0.50) are refused before any run.
+        assertSpecError("experiment: x\narms: [reconstructed-mix]\nsweep: {arm: reconstructed-mix, general_shares: [0.501, 0.502]}\n",
+                        .duplicate, line: 3, column: 57, path: "sweep.general_shares[1]",
+                        contains: ["both name the arm \"reconstructed-mix@0.50\"", "differ at the second decimal"])
     }
 
     func testCrossFieldChecks() {
