@@ -5,7 +5,8 @@
 #
 # Fails when chromium is missing or exits non-zero, when the screenshot is missing or tiny
 # (< 20 KB: a blank page), or when the serialised DOM lacks the main results table
-# (<table ... id="t-main">) or an inline SVG chart. Debian: apt-get install -y chromium.
+# (<table ... id="t-main">) or an inline SVG chart, or when the page's Content-Security-Policy kept its
+# inline script or stylesheet from running. Debian: apt-get install -y chromium.
 set -euo pipefail
 
 html=${1:?usage: scripts/check-html.sh REPORT.html [OUT.png]}
@@ -34,5 +35,9 @@ if ! timeout 120 "$browser" "${flags[@]}" --dump-dom "file://$abs" >"$profile/do
 fi
 grep -q 'id="t-main"' "$profile/dom.html" || { echo "check-html: the DOM has no main table (id=\"t-main\")" >&2; exit 1; }
 grep -q '<svg' "$profile/dom.html" || { echo "check-html: the DOM has no inline SVG chart" >&2; exit 1; }
+# The page's Content-Security-Policy allows only its own inline stylesheet and script, by hash: a
+# hash that no longer matches their text blocks them, and these attributes are then missing.
+grep -q 'data-script="ran"' "$profile/dom.html" || { echo "check-html: the inline script did not run (blocked by the Content-Security-Policy?)" >&2; exit 1; }
+grep -q 'data-stylesheet="applied"' "$profile/dom.html" || { echo "check-html: the inline stylesheet was not applied (blocked by the Content-Security-Policy?)" >&2; exit 1; }
 rows=$(grep -o '<tr' "$profile/dom.html" | wc -l)
 echo "check-html: ok: $png ($size bytes), DOM has the main table, $rows table rows"

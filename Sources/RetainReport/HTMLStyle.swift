@@ -4,7 +4,8 @@
 enum HTMLStyle {
     static let css = """
     :root { --fg: #1d2430; --muted: #5b6675; --line: #d7dde5; --bg: #ffffff; --head: #f1f4f8;
-            --gain: #1b7f3b; --loss: #b3261e; --accent: #2f5db3; --accent2: #d9822b; }
+            --gain: #1b7f3b; --loss: #b3261e; --accent: #2f5db3; --accent2: #d9822b;
+            --stylesheet: applied; }
     * { box-sizing: border-box; }
     body { margin: 0; background: var(--bg); color: var(--fg); font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
     header, main { max-width: 1240px; margin: 0 auto; padding: 0 20px; }
@@ -67,6 +68,10 @@ enum HTMLStyle {
 
     static let script = """
     (function () {
+      /* For scripts/check-html.sh: proof that the Content-Security-Policy let this script and the stylesheet run. */
+      var root = document.documentElement;
+      root.setAttribute('data-script', 'ran');
+      root.setAttribute('data-stylesheet', getComputedStyle(root).getPropertyValue('--stylesheet').trim() || 'blocked');
       document.querySelectorAll('table.sortable').forEach(function (table) {
         table.querySelectorAll('thead th').forEach(function (th, column) {
           th.tabIndex = 0;

@@ -101,6 +101,51 @@ final class HTMLReportTests: XCTestCase {
     }
 }
 
+final class ContentSecurityPolicyTests: XCTestCase {
+    func testSHA256MatchesTheFIPSVectors() {
+        func hex(_ s: String) -> String { SHA256.digest(Array(s.utf8)).map { String(format: "%02x", $0) }.joined() }
+        XCTAssertEqual(hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(hex(String(repeating: "a", count: 1_000_000)), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        XCTAssertEqual(SHA256.base64([0x66, 0x6f, 0x6f, 0x62]), "Zm9vYg==")
+        XCTAssertEqual(SHA256.base64([0x66, 0x6f, 0x6f, 0x62, 0x61]), "Zm9vYmE=")
+    }
+
+    /// The page's policy lists exactly the hashes of its inline stylesheet and script, as Python's
+    /// hashlib computes them from the rendered page (Chromium enforcing it: scripts/check-html.sh).
+    func testThePolicyHashesThePagesOwnInlineBlocksAndAllowsNothingElse() throws {
+        let html = HTMLReport.render(try HTMLReportTests.plain.get(), paper: nil)
+        let policy = try XCTUnwrap(html.range(of: #"<meta http-equiv="Content-Security-Policy" content=""#).map { r in
+            String(html[r.upperBound...].prefix { $0 != "\"" })
+        })
+        XCTAssertTrue(policy.hasPrefix("default-src 'none'; style-src 'sha256-"), policy)
+        XCTAssertTrue(policy.hasSuffix("base-uri 'none'; form-action 'none'"), policy)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("retain-csp-\(UUID().uuidString).html")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try html.write(to: url, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import base64, hashlib, re, sys
+            page = open(sys.argv[1], encoding="utf-8").read()
+            h = lambda s: "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+            style = re.findall(r"<style>(.*?)</style>", page, re.S)
+            script = re.findall(r"<script>(.*?)</script>", page, re.S)
+            assert len(style) == 1 and len(script) == 1, (len(style), len(script))
+            print(f"default-src 'none'; style-src {h(style[0])}; script-src {h(script[0])}; base-uri 'none'; form-action 'none'")
+            """, url.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(out.trimmingCharacters(in: .newlines), policy)
+    }
+}
+
 extension HTMLReport {
     /// The forgotten-items browser alone (test access).
     static func browserHTML(_ a: ExperimentAnalysis) -> String { forgottenBrowser(a) }
